@@ -1,0 +1,93 @@
+"""Private input checks shared by the public functions of fscnn_lib.
+
+Each check raises ``TypeError`` or ``ValueError`` with a message that names the
+parameter, says what was expected and what was received.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Union
+
+import numpy as np
+import torch
+
+Array = Union[np.ndarray, torch.Tensor]
+
+_FLOAT_NP = (np.float32, np.float64)
+_FLOAT_TORCH = (torch.float32, torch.float64)
+
+
+def check_array(x: object, name: str, *, min_ndim: int = 2, finite: bool = True) -> Array:
+    """Check that ``x`` is a float32/float64 NumPy array or torch tensor.
+
+    Returns ``x`` unchanged. Raises ``TypeError`` for other types or dtypes and
+    ``ValueError`` for too few dimensions, empty arrays or NaN/inf entries.
+    """
+    if isinstance(x, np.ndarray):
+        if x.dtype.type not in _FLOAT_NP:
+            raise TypeError(f"{name} must have dtype float32 or float64, got {x.dtype}; convert with .astype(np.float64)")
+        is_finite = lambda a: bool(np.isfinite(a).all())  # noqa: E731
+    elif isinstance(x, torch.Tensor):
+        if x.dtype not in _FLOAT_TORCH:
+            raise TypeError(f"{name} must have dtype torch.float32 or torch.float64, got {x.dtype}; convert with .double()")
+        is_finite = lambda a: bool(torch.isfinite(a).all())  # noqa: E731
+    else:
+        raise TypeError(f"{name} must be a numpy.ndarray or torch.Tensor, got {type(x).__name__}")
+    if x.ndim < min_ndim:
+        raise ValueError(f"{name} must have at least {min_ndim} dimensions, got shape {tuple(x.shape)}")
+    if any(int(s) == 0 for s in x.shape):
+        raise ValueError(f"{name} must not be empty, got shape {tuple(x.shape)}")
+    if finite and not is_finite(x):
+        raise ValueError(f"{name} must contain only finite values (no NaN or inf)")
+    return x
+
+
+def check_positive(x: object, name: str) -> float:
+    """Check that ``x`` is a positive, finite real number and return it as float."""
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(x).__name__}")
+    value = float(x)
+    if not math.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} must be positive and finite, got {x!r}")
+    return value
+
+
+def check_int(x: object, name: str, *, minimum: int = 0) -> int:
+    """Check that ``x`` is an integer (not a bool) with ``x >= minimum``."""
+    if isinstance(x, bool) or not isinstance(x, (numbers.Integral,)):
+        raise TypeError(f"{name} must be an int, got {type(x).__name__}")
+    if int(x) < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {x}")
+    return int(x)
+
+
+def check_choice(x: object, name: str, choices: tuple[str, ...]) -> str:
+    """Check that ``x`` is one of the strings in ``choices``."""
+    if not isinstance(x, str):
+        raise TypeError(f"{name} must be a str, one of {choices}, got {type(x).__name__}")
+    if x not in choices:
+        raise ValueError(f"{name} must be one of {choices}, got {x!r}")
+    return x
+
+
+def same_family(a: Array, b: Array, names: tuple[str, str]) -> None:
+    """Check that two arrays are both NumPy or both torch."""
+    if isinstance(a, np.ndarray) != isinstance(b, np.ndarray):
+        raise TypeError(
+            f"{names[0]} and {names[1]} must both be NumPy arrays or both torch tensors, "
+            f"got {type(a).__name__} and {type(b).__name__}"
+        )
+
+
+def divides(length: float, h: float, *, tol: float = 1e-9) -> int:
+    """Return ``length / h`` when it is (numerically) a positive integer, else raise."""
+    ratio = length / h
+    n = int(round(ratio))
+    if n < 1 or abs(ratio - n) > tol * max(1.0, abs(ratio)):
+        raise ValueError(
+            f"h must divide the side length: {length!r} / h = {ratio!r} is not an integer; "
+            f"choose h = {length!r} / n for an integer n"
+        )
+    return n

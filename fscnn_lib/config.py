@@ -1,0 +1,159 @@
+"""Run budget, device choice and seeding.
+
+Every chapter reads its sizes from :func:`budget`. Two budgets exist:
+
+``quick``
+    small images and few iterations, so that a chapter executes on two CPU
+    cores in CI within its time budget (this is the default);
+``full``
+    the paper's setting, meant for a GPU (deep image prior, U-net).
+
+The budget is chosen by the environment variable ``FSCNN_BUDGET``.
+
+Examples
+--------
+>>> import fscnn_lib as fl
+>>> fl.budget(env={})
+'quick'
+>>> fl.budget_sizes("quick")["dip_iterations"] < fl.budget_sizes("full")["dip_iterations"]
+True
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from collections.abc import Mapping
+
+import numpy as np
+import torch
+
+__all__ = ["BUDGETS", "budget", "budget_sizes", "seed_everything", "default_device"]
+
+#: Sizes each chapter reads from the budget. ``h_exponents`` are the k in h = 2^-k
+#: used for resolution studies.
+BUDGETS: dict[str, dict[str, object]] = {
+    "quick": {
+        "h_exponents": (5, 6, 7, 8),
+        "image_size": 64,
+        "dip_iterations": 300,
+        "unet_epochs": 2,
+        "widget_frames": 8,
+    },
+    "full": {
+        "h_exponents": (5, 6, 7, 8, 9, 10),
+        "image_size": 256,
+        "dip_iterations": 20000,
+        "unet_epochs": 100,
+        "widget_frames": 12,
+    },
+}
+
+
+def budget(env: Mapping[str, str] | None = None) -> str:
+    """Return the run budget, ``"quick"`` or ``"full"``.
+
+    Parameters
+    ----------
+    env : mapping, optional
+        Where to read ``FSCNN_BUDGET`` from; defaults to ``os.environ``.
+
+    Returns
+    -------
+    str
+        ``"quick"`` (the default when the variable is unset) or ``"full"``.
+
+    Raises
+    ------
+    ValueError
+        If ``FSCNN_BUDGET`` holds anything else.
+    """
+    env = os.environ if env is None else env
+    value = env.get("FSCNN_BUDGET", "quick").strip().lower() or "quick"
+    if value not in BUDGETS:
+        raise ValueError(
+            f"FSCNN_BUDGET must be one of {sorted(BUDGETS)}, got {value!r}; "
+            "unset it for the quick budget"
+        )
+    return value
+
+
+def budget_sizes(name: str | None = None) -> dict[str, object]:
+    """Return the sizes of a budget (a copy), by default of the current one.
+
+    Parameters
+    ----------
+    name : {"quick", "full"}, optional
+        The budget; defaults to :func:`budget`.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is not a known budget.
+    """
+    name = budget() if name is None else name
+    if name not in BUDGETS:
+        raise ValueError(f"name must be one of {sorted(BUDGETS)}, got {name!r}")
+    return dict(BUDGETS[name])
+
+
+def seed_everything(seed: int = 0) -> torch.Generator:
+    """Seed Python, NumPy and torch, and return a seeded ``torch.Generator``.
+
+    Parameters
+    ----------
+    seed : int
+        A non-negative integer.
+
+    Returns
+    -------
+    torch.Generator
+        A CPU generator seeded with ``seed``, for code that takes ``generator=``.
+
+    Raises
+    ------
+    TypeError
+        If ``seed`` is not an integer.
+    ValueError
+        If ``seed`` is negative.
+
+    Examples
+    --------
+    >>> a = seed_everything(3); x = torch.rand(2, generator=a)
+    >>> b = seed_everything(3); bool(torch.equal(x, torch.rand(2, generator=b)))
+    True
+    """
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"seed must be an int, got {type(seed).__name__}")
+    if seed < 0:
+        raise ValueError(f"seed must be >= 0, got {seed}")
+    seed = int(seed)
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+    gen = torch.Generator()
+    gen.manual_seed(seed)
+    return gen
+
+
+def default_device(prefer: str | None = None) -> torch.device:
+    """Return the device to compute on: CUDA when present (and not refused), else CPU.
+
+    Parameters
+    ----------
+    prefer : {"cpu", "cuda"}, optional
+        Force a device; ``"cuda"`` raises when no GPU is present.
+
+    Raises
+    ------
+    ValueError
+        If ``prefer`` is not ``None``, ``"cpu"`` or ``"cuda"``, or ``"cuda"`` is asked for
+        on a machine without a GPU.
+    """
+    if prefer not in (None, "cpu", "cuda"):
+        raise ValueError(f"prefer must be None, 'cpu' or 'cuda', got {prefer!r}")
+    if prefer == "cuda" and not torch.cuda.is_available():
+        raise ValueError("prefer='cuda' but no CUDA device is available; use prefer='cpu'")
+    if prefer == "cpu":
+        return torch.device("cpu")
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
