@@ -4,10 +4,23 @@
 
 One module per concept of the paper; the public names are re-exported here, so a
 chapter writes ``import fscnn_lib as fl`` and calls ``fl.conv_valid(...)``.
+Data flows one way: config and grids at the bottom; convolution, padding and
+sampling on them; networks on those; regularity, fourier, sobolev on top;
+widgets and plotting last.
 """
 
 from .config import *  # noqa: F401,F403
+from .grids import *  # noqa: F401,F403
+from .measures import *  # noqa: F401,F403
 from .convolution import *  # noqa: F401,F403
 from .padding import *  # noqa: F401,F403
+from .sampling import *  # noqa: F401,F403
+from .images import *  # noqa: F401,F403
+from .networks import *  # noqa: F401,F403
+from .regularity import *  # noqa: F401,F403
+from .sobolev import *  # noqa: F401,F403
+from .fourier import *  # noqa: F401,F403
+from .widgets import *  # noqa: F401,F403
+from .plotting import *  # noqa: F401,F403
 
 __version__ = "0.1.0"

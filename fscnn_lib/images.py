@@ -1,0 +1,3 @@
+"""Placeholder: being written (see CONTRIBUTING.md)."""
+
+__all__: list[str] = []
