@@ -84,6 +84,8 @@ def same_family(a: Array, b: Array, names: tuple[str, str]) -> None:
 def divides(length: float, h: float, *, tol: float = 1e-9) -> int:
     """Return ``length / h`` when it is (numerically) a positive integer, else raise."""
     ratio = length / h
+    if not math.isfinite(ratio):
+        raise ValueError(f"h must divide the side length: {length!r} / h = {ratio!r} is not finite; choose a larger h")
     n = int(round(ratio))
     if n < 1 or abs(ratio - n) > tol * max(1.0, abs(ratio)):
         raise ValueError(

@@ -6,14 +6,23 @@ The paper's valid convolution (Definition and Proposition 2.1, eq. (1)) of
 
 .. math:: (u*w)(x) = \int_\Sigma w(y)\,u(x-y)\,dy, \qquad x\in\Omega .
 
-Its discrete form (Section 3, "discrete valid convolution") is the Riemann sum
+Proposition 2.1 bounds it by Young's and Hölder's inequalities,
+
+.. math:: \|u*w\|_{L^p(\Omega)}\le\|u\|_{L^1(\Omega_\Sigma)}\|w\|_{L^p(\Sigma)},\qquad
+          \|u*w\|_{L^\infty(\Omega)}\le\|u\|_{L^{p'}(\Omega_\Sigma)}\|w\|_{L^p(\Sigma)}
+
+(the second one is editor's note EN-3c); :func:`young_bound` and :func:`holder_bound`
+return both sides so that tests and chapters can assert them.
+
+Its discrete form (Section 3, "discrete valid convolution", item S3-DCONV) is the Riemann sum
 
 .. math:: (U*W)_{i,j} = \sum_{k=1}^{n}\sum_{l=1}^{m} h^2\,U_{i+n-k,\,j+m-l}\,W_{k,l},
 
-a true convolution (the kernel is flipped) scaled by the cell area :math:`h^2`.
-For piecewise constant functions on the grid of spacing :math:`h`, this sum is
-the exact value of (1) at the grid nodes (eq. (8)), and between nodes the exact
-value is the bilinear interpolant of the node values (editor's note EN-16b).
+a true convolution (the kernel is flipped) scaled by the cell area :math:`h^2`
+(:func:`conv_valid`). For piecewise constant functions on the grid of spacing :math:`h`,
+this sum is the exact value of (1) at the grid nodes (eq. (8)), and between nodes the
+exact value is the bilinear interpolant of the node values (editor's note EN-16b),
+:func:`conv_pc_exact`.
 
 References
 ----------
@@ -23,24 +32,81 @@ References
 
 from __future__ import annotations
 
+import math
+import numbers
+
 import numpy as np
+import scipy.fft
 import torch
 import torch.nn.functional as F
 
 from ._validate import Array, check_array, check_choice, check_positive, same_family
+from .grids import Grid, Rectangle
+from .padding import zero_pad
 
-__all__ = ["conv_valid"]
+__all__ = [
+    "conv_valid",
+    "auto_method",
+    "conv_pc_exact",
+    "valid_output_grid",
+    "lp_norm",
+    "young_bound",
+    "holder_bound",
+]
 
 _METHODS = ("direct", "fft", "auto")
 
-#: ``auto`` switches to the FFT path when the kernel has more entries than this.
-AUTO_FFT_MIN_KERNEL = 64
+# Cost model of ``method="auto"``, fitted on two CPU cores (torch 2.13, float64; see
+# benchmarks/RESULTS.md): direct summation costs about 0.7 ns per multiply-add, the FFT
+# path about 0.6 ns per L1*L2*log2(L1*L2) (L = FFT size) plus a fixed 0.1 ms.
+_DIRECT_S_PER_MAC = 0.7e-9
+_FFT_S_PER_UNIT = 0.6e-9
+_FFT_S_FIXED = 1.0e-4
+
+
+def _fast_len(n: int) -> int:
+    return int(scipy.fft.next_fast_len(int(n), real=True))
+
+
+def auto_method(u_shape: tuple[int, ...], w_shape: tuple[int, int]) -> str:
+    """The method ``conv_valid(..., method="auto")`` picks for these shapes.
+
+    Compares a cost model of direct summation (output size times kernel size) with one of
+    the FFT path (``L1 L2 log2(L1 L2)`` for the FFT size ``L1 x L2``), fitted by measurement
+    on two CPU cores (``benchmarks/bench_conv.py``).
+
+    Parameters
+    ----------
+    u_shape : tuple of int
+        Shape ``(..., N', M')`` of the input.
+    w_shape : tuple of int
+        Shape ``(n, m)`` of the kernel.
+
+    Returns
+    -------
+    {"direct", "fft"}
+
+    Examples
+    --------
+    >>> auto_method((34, 34), (3, 3)), auto_method((319, 319), (64, 64))
+    ('direct', 'fft')
+    """
+    N, M = int(u_shape[-2]), int(u_shape[-1])
+    n, m = int(w_shape[0]), int(w_shape[1])
+    batch = int(np.prod(u_shape[:-2], dtype=np.int64)) if len(u_shape) > 2 else 1
+    direct = _DIRECT_S_PER_MAC * (N - n + 1) * (M - m + 1) * n * m * batch
+    L = _fast_len(N) * _fast_len(M)
+    fft = _FFT_S_PER_UNIT * L * math.log2(max(L, 2)) * (batch + 1) + _FFT_S_FIXED
+    return "fft" if fft < direct else "direct"
 
 
 def conv_valid(u: Array, w: Array, h: float, *, method: str = "auto") -> Array:
-    r"""Discrete valid convolution with the :math:`h^2` factor (the paper's Sec. 3, eq. (8)).
+    r"""Discrete valid convolution with the :math:`h^2` factor (S3-DCONV, eq. (8)).
 
     .. math:: (U*W)_{i,j} = h^2 \sum_{k,l} U_{i+n-k,\,j+m-l}\,W_{k,l}
+
+    In PyTorch terms this is ``F.conv2d(U, h**2 * W.flip(-1, -2))``, since ``conv2d``
+    computes a cross-correlation (editor's note EN-10).
 
     Parameters
     ----------
@@ -49,25 +115,28 @@ def conv_valid(u: Array, w: Array, h: float, *, method: str = "auto") -> Array:
         (batch, channel) dimensions are kept.
     w : numpy.ndarray or torch.Tensor, shape (n, m)
         Kernel values :math:`W` on :math:`\Sigma` (function values, not multiplied by h²);
-        same family (NumPy/torch) as ``u``.
+        same family (NumPy/torch) as ``u``. It is cast to ``u``'s dtype (and device).
     h : float
         Grid spacing; each product is weighted by the cell area ``h**2``.
-    method : {"auto", "direct", "fft"}
+    method : {"auto", "direct", "fft"}, keyword-only
         ``"direct"`` sums in the spatial domain (``torch.nn.functional.conv2d``),
-        ``"fft"`` multiplies spectra, ``"auto"`` picks the faster by kernel size.
+        ``"fft"`` multiplies real FFT spectra of a fast (2-3-5-smooth) size,
+        ``"auto"`` picks the faster by a measured cost model (:func:`auto_method`).
+        All paths are differentiable for torch tensors.
 
     Returns
     -------
     numpy.ndarray or torch.Tensor, shape (..., N'-n+1, M'-m+1)
-        Same family and dtype as ``u``.
+        Same family, dtype and device as ``u``.
 
     Raises
     ------
     TypeError
-        For non-arrays, non-float dtypes, or mixed NumPy/torch inputs.
+        For non-arrays, non-float dtypes (int, float16, complex), or mixed NumPy/torch
+        inputs.
     ValueError
-        For a kernel larger than the input, a non-positive ``h``, non-finite values or
-        an unknown ``method``.
+        For a kernel that is not 2-D or larger than the input, a non-positive ``h``,
+        non-finite values or an unknown ``method``.
 
     Examples
     --------
@@ -96,33 +165,371 @@ def conv_valid(u: Array, w: Array, h: float, *, method: str = "auto") -> Array:
             f"dimensions {(N, M)}: the valid convolution would be empty; pad u first"
         )
     if method == "auto":
-        method = "fft" if n * m > AUTO_FFT_MIN_KERNEL else "direct"
+        method = auto_method(tuple(u.shape), (n, m))
     is_numpy = isinstance(u, np.ndarray)
-    ut = torch.from_numpy(u) if is_numpy else u
-    wt = torch.from_numpy(w) if is_numpy else w
-    dtype = torch.promote_types(ut.dtype, wt.dtype)
-    ut, wt = ut.to(dtype), wt.to(device=ut.device, dtype=dtype)
+    ut = _as_torch(u) if is_numpy else u
+    wt = _as_torch(w) if is_numpy else w
+    wt = wt.to(device=ut.device, dtype=ut.dtype) * (h * h)
     out = _conv_direct(ut, wt) if method == "direct" else _conv_fft(ut, wt)
-    out = out * (h * h)
     return out.numpy() if is_numpy else out
 
 
+def _as_torch(a: np.ndarray) -> torch.Tensor:
+    """A zero-copy tensor view of ``a`` where torch allows one, else a copy.
+
+    Read-only, negatively strided or byte-swapped arrays are copied (``torch.from_numpy``
+    rejects or warns about them).
+    """
+    if not (a.flags.writeable and a.dtype.isnative and all(s >= 0 for s in a.strides)):
+        a = np.array(a, dtype=a.dtype.newbyteorder("=") if not a.dtype.isnative else a.dtype, copy=True)
+    return torch.from_numpy(a)
+
+
+#: Largest im2col buffer (bytes) one ``conv2d`` call may build; larger problems are chunked.
+_DIRECT_CHUNK_BYTES = 2**28
+
+
 def _conv_direct(u: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
-    """Valid convolution (flipped kernel, no scaling) by ``conv2d`` over flattened leading dims."""
+    """Valid convolution (flipped kernel, no scaling) by ``conv2d`` over flattened leading dims.
+
+    On the CPU, ``conv2d`` unfolds the input into a buffer of (output size) x (kernel size)
+    entries; big problems are cut into batch and row chunks so that it stays below
+    ``_DIRECT_CHUNK_BYTES`` instead of failing to allocate.
+    """
     lead = u.shape[:-2]
-    x = u.reshape(-1, 1, u.shape[-2], u.shape[-1])
-    y = F.conv2d(x, w.flip(-1, -2)[None, None])
-    return y.reshape(*lead, y.shape[-2], y.shape[-1])
+    N, M = u.shape[-2], u.shape[-1]
+    n, m = w.shape
+    oh, ow = N - n + 1, M - m + 1
+    x = u.reshape(-1, 1, N, M)
+    k = w.flip(-1, -2)[None, None]
+    B = x.shape[0]
+    per_row = ow * n * m * x.element_size()
+    rows_budget = max(1, _DIRECT_CHUNK_BYTES // per_row)
+    if B * oh <= rows_budget:
+        y = F.conv2d(x, k)
+    else:
+        bsz = max(1, rows_budget // oh)
+        rows = oh if bsz > 1 else min(oh, rows_budget)
+        parts = []
+        for b0 in range(0, B, bsz):
+            xb = x[b0 : b0 + bsz]
+            parts.append(torch.cat([F.conv2d(xb[..., r0 : r0 + rows + n - 1, :], k) for r0 in range(0, oh, rows)], dim=-2))
+        y = torch.cat(parts, dim=0)
+    return y.reshape(*lead, oh, ow)
 
 
 def _conv_fft(u: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
-    """Valid convolution (no scaling) by the real FFT of size N' x M'.
+    """Valid convolution (no scaling) by the real FFT of a fast size L1 x L2 >= N' x M'.
 
-    The circular convolution of size N' x M' agrees with the linear one on the valid
-    index range, which is all we keep.
+    The circular convolution of size L >= N' wraps the full linear convolution (length
+    N'+n-1) onto indices < n-1 only, so the valid index range n-1..N'-1 is exact.
     """
     N, M = u.shape[-2], u.shape[-1]
     n, m = w.shape
-    spec = torch.fft.rfft2(u, s=(N, M)) * torch.fft.rfft2(w, s=(N, M))
-    full = torch.fft.irfft2(spec, s=(N, M))
+    size = (_fast_len(N), _fast_len(M))
+    spec = torch.fft.rfft2(u, s=size) * torch.fft.rfft2(w, s=size)
+    full = torch.fft.irfft2(spec, s=size)
     return full[..., n - 1 : N, m - 1 : M].contiguous()
+
+
+def _origin(x: object, name: str) -> tuple[float, float]:
+    if not isinstance(x, (tuple, list)) or len(x) != 2:
+        raise TypeError(f"{name} must be a pair (x1, x2) of real numbers, got {x!r}")
+    out = []
+    for v in x:
+        if isinstance(v, bool) or not isinstance(v, numbers.Real) or not math.isfinite(float(v)):
+            raise ValueError(f"{name} must be a pair of finite real numbers, got {x!r}")
+        out.append(float(v))
+    return out[0], out[1]
+
+
+def conv_pc_exact(
+    U: Array,
+    W: Array,
+    h: float,
+    x1: object,
+    x2: object,
+    *,
+    u_origin: tuple[float, float] = (0.0, 0.0),
+    w_origin: tuple[float, float] = (0.0, 0.0),
+) -> Array:
+    r"""Exact value of the continuous convolution (1) of two :math:`PC_h` functions anywhere.
+
+    Lattice convention. ``U`` (shape ``(N, M)``) are the coefficients of
+
+    .. math:: u^h(y)=U_{a,b}\quad\text{for } y\in o_u+h\,\big([a,a+1)\times[b,b+1)\big),
+
+    zero outside the rectangle :math:`o_u+[0,Nh)\times[0,Mh)`, where :math:`o_u` is
+    ``u_origin`` (the corner of cell ``[0, 0]``, e.g. ``(rect.a, rect.c)`` of a cell-aligned
+    :class:`~fscnn_lib.grids.Grid`); likewise ``W`` with :math:`o_w` = ``w_origin``. Since
+    :math:`\chi_{Q}*\chi_{Q}` is the tent :math:`h^2\Lambda_h`, with
+    :math:`\Lambda_h(z)=(1-|z_1|/h)_+(1-|z_2|/h)_+` (EN-16b),
+
+    .. math:: (u^h*w^h)(x)=\sum_{k,l}h^2F_{k,l}\,\Lambda_h\big(x-z_{k,l}\big),\qquad
+              z_{k,l}=o_u+o_w+h\,(k+1,\,l+1),
+
+    where :math:`F=U\star W` is the *full* discrete convolution (shape
+    ``(N+n-1, M+m-1)``). So :math:`u^h*w^h` is the bilinear interpolant of :math:`h^2F` on
+    the nodes :math:`z_{k,l}`, vanishing one cell beyond them. The valid part
+    (:func:`conv_valid`, eq. (8)) is :math:`F_{k,l}` for :math:`k\ge n-1`, :math:`l\ge m-1`:
+    output ``[i, j]`` of ``conv_valid(U, W, h)`` is the value at the node
+    :math:`o_u+o_w+h\,(i+n,\,j+m)` (the index shift of EN-10; see :func:`valid_output_grid`).
+
+    Parameters
+    ----------
+    U : numpy.ndarray or torch.Tensor, shape (N, M)
+        Coefficients of :math:`u^h` (float32/float64).
+    W : numpy.ndarray or torch.Tensor, shape (n, m)
+        Coefficients of :math:`w^h`, same family; no size restriction relative to ``U``.
+    h : float
+        Common grid spacing.
+    x1, x2 : array_like
+        Evaluation points, broadcast against each other.
+    u_origin, w_origin : pair of float, keyword-only
+        Lower-left corners :math:`o_u`, :math:`o_w` of the two supports.
+
+    Returns
+    -------
+    numpy.ndarray or torch.Tensor
+        Values at the points (broadcast shape), same family and dtype as ``U``. Not
+        differentiable for torch inputs (the values pass through NumPy).
+
+    Raises
+    ------
+    TypeError, ValueError
+        For invalid arrays (as :func:`conv_valid`), non-2-D ``U``, bad origins, ``h`` or
+        points.
+
+    Examples
+    --------
+    Two unit cells at the origin give the tent of height :math:`h^2` centred at :math:`(h,h)`:
+
+    >>> import numpy as np
+    >>> one = np.ones((1, 1)); h = 0.5
+    >>> conv_pc_exact(one, one, h, [0.5, 0.75, 1.0, 1.5], 0.5).tolist()
+    [0.25, 0.125, 0.0, 0.0]
+
+    At the nodes it reproduces eq. (8):
+
+    >>> rng = np.random.default_rng(0); U = rng.normal(size=(6, 5)); W = rng.normal(size=(3, 2))
+    >>> i, j = np.meshgrid(np.arange(4), np.arange(4), indexing="ij")
+    >>> vals = conv_pc_exact(U, W, 0.1, 0.1 * (i + 3), 0.1 * (j + 2))
+    >>> bool(np.allclose(vals, conv_valid(U, W, 0.1)))
+    True
+    """
+    check_array(U, "U", min_ndim=2)
+    check_array(W, "W", min_ndim=2)
+    same_family(U, W, ("U", "W"))
+    for name, arr in (("U", U), ("W", W)):
+        if arr.ndim != 2:
+            raise ValueError(f"{name} must be 2-D, got shape {tuple(arr.shape)}; evaluate one image at a time")
+    h = check_positive(h, "h")
+    ou, ow = _origin(u_origin, "u_origin"), _origin(w_origin, "w_origin")
+    try:
+        y1, y2 = np.broadcast_arrays(np.asarray(x1, dtype=np.float64), np.asarray(x2, dtype=np.float64))
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"x1 and x2 must be real arrays that broadcast together: {exc}") from None
+    if not (np.isfinite(y1).all() and np.isfinite(y2).all()):
+        raise ValueError("the points x1, x2 must be finite (no NaN or inf)")
+    n, m = int(W.shape[0]), int(W.shape[1])
+    full = conv_valid(zero_pad(U, (n - 1, n - 1, m - 1, m - 1)), W, h)
+    if isinstance(full, torch.Tensor):
+        full_np = full.detach().cpu().numpy().astype(np.float64)
+    else:
+        full_np = full.astype(np.float64)
+    G = np.pad(full_np, 1)  # padded index p sits at o_u + o_w + p*h
+    t1 = (y1 - ou[0] - ow[0]) / h
+    t2 = (y2 - ou[1] - ow[1]) / h
+    i0, j0 = np.floor(t1), np.floor(t2)
+    f1, f2 = t1 - i0, t2 - j0
+    i0, j0 = i0.astype(np.int64), j0.astype(np.int64)
+    out = np.zeros(y1.shape)
+    for di, wi in ((0, 1.0 - f1), (1, f1)):
+        for dj, wj in ((0, 1.0 - f2), (1, f2)):
+            ii, jj = i0 + di, j0 + dj
+            ok = (ii >= 0) & (ii < G.shape[0]) & (jj >= 0) & (jj < G.shape[1])
+            vals = np.where(ok, G[np.clip(ii, 0, G.shape[0] - 1), np.clip(jj, 0, G.shape[1] - 1)], 0.0)
+            out += wi * wj * vals
+    if isinstance(U, torch.Tensor):
+        return torch.as_tensor(out, dtype=U.dtype, device=U.device)
+    return out.astype(U.dtype, copy=False)
+
+
+def valid_output_grid(u_grid: Grid, w_grid: Grid) -> Grid:
+    r"""The node-aligned grid on which ``conv_valid`` returns the values of (1) (EN-15, item 4).
+
+    For an input on the cell-aligned :math:`\Omega'=(a',b')\times(c',d')` and a kernel on the
+    cell-aligned :math:`\Sigma=(p,q)\times(r,s)` (same :math:`h`), the output domain with
+    :math:`\Omega-\Sigma=\Omega'` is :math:`\Omega=(a'+q,\,b'+p)\times(c'+s,\,d'+r)`, and the
+    :math:`N'-n+1` outputs per side are the values at the nodes of :math:`\bar\Omega`.
+
+    Parameters
+    ----------
+    u_grid, w_grid : Grid
+        Cell-aligned grids of the input and of the kernel, with equal ``h``.
+
+    Returns
+    -------
+    Grid
+        Node-aligned, ``shape == (N'-n+1, M'-m+1)``.
+
+    Raises
+    ------
+    TypeError
+        If an argument is not a :class:`~fscnn_lib.grids.Grid`.
+    ValueError
+        If a grid is not cell-aligned, the spacings differ, or the kernel's domain is not
+        smaller than the input's in both directions.
+
+    Examples
+    --------
+    The 1-D bookkeeping of S3-SIZES: 9 input cells, 3 kernel cells, 7 output nodes.
+
+    >>> from fscnn_lib.grids import Rectangle
+    >>> gu = Grid(Rectangle(-0.5, 8.5, -0.5, 8.5), 1.0); gw = Grid(Rectangle(-1.5, 1.5, -1.5, 1.5), 1.0)
+    >>> valid_output_grid(gu, gw)
+    Grid on (1, 7) × (1, 7), h = 1, node-aligned, 7 × 7 samples
+    """
+    for name, g in (("u_grid", u_grid), ("w_grid", w_grid)):
+        if not isinstance(g, Grid):
+            raise TypeError(f"{name} must be a Grid, got {type(g).__name__}")
+        if g.align != "cell":
+            raise ValueError(f"{name} must be cell-aligned (align='cell'), got align={g.align!r}")
+    if not math.isclose(u_grid.h, w_grid.h, rel_tol=1e-12):
+        raise ValueError(f"u_grid and w_grid must have the same h, got {u_grid.h!r} and {w_grid.h!r}")
+    U, S = u_grid.rect, w_grid.rect
+    if not (S.width < U.width and S.height < U.height):
+        raise ValueError(
+            f"the kernel domain {S!r} must be smaller than the input domain {U!r} in both directions"
+        )
+    rect = Rectangle(U.a + S.b, U.b + S.a, U.c + S.d, U.d + S.c)
+    return Grid(rect, u_grid.h, align="node")
+
+
+def _check_p(p: object) -> float:
+    if isinstance(p, bool) or not isinstance(p, numbers.Real):
+        raise TypeError(f"p must be a real number in [1, inf], got {type(p).__name__}")
+    p = float(p)
+    if math.isnan(p) or p < 1:
+        raise ValueError(f"p must lie in [1, inf] (use math.inf for the sup norm), got {p!r}")
+    return p
+
+
+def _conjugate(p: float) -> float:
+    if p == 1.0:
+        return math.inf
+    if math.isinf(p):
+        return 1.0
+    return p / (p - 1.0)
+
+
+def lp_norm(u: Array, h: float, p: float) -> float | Array:
+    r"""Discrete :math:`L^p` norm of a :math:`PC_h` function, :math:`(h^2\sum|U_{i,j}|^p)^{1/p}`.
+
+    For ``p = inf`` it is :math:`\max|U_{i,j}|`. These are the exact :math:`L^p` norms of
+    the piecewise constant function with coefficients ``U`` on whole cells of area
+    :math:`h^2`.
+
+    Parameters
+    ----------
+    u : numpy.ndarray or torch.Tensor, shape (..., N, M)
+    h : float
+    p : float in [1, inf]
+
+    Returns
+    -------
+    float, or array of shape ``u.shape[:-2]`` (same family) for batched input
+
+    Raises
+    ------
+    TypeError, ValueError
+        For invalid arrays, ``h`` or ``p``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> lp_norm(np.ones((4, 4)), 0.25, 2), lp_norm(np.full((2, 2), -3.0), 0.5, np.inf)
+    (1.0, 3.0)
+    """
+    check_array(u, "u", min_ndim=2)
+    h = check_positive(h, "h")
+    p = _check_p(p)
+    a = u.abs() if isinstance(u, torch.Tensor) else np.abs(u)
+    if math.isinf(p):
+        out = a.amax(dim=(-2, -1)) if isinstance(u, torch.Tensor) else a.max(axis=(-2, -1))
+    else:
+        s = (a**p).sum(dim=(-2, -1)) if isinstance(u, torch.Tensor) else (a**p).sum(axis=(-2, -1))
+        out = (h * h * s) ** (1.0 / p)
+    return float(out) if u.ndim == 2 else out
+
+
+def young_bound(u: Array, w: Array, h: float, p: float) -> tuple[float, float]:
+    r"""Both sides of Young's inequality of Proposition 2.1, item 1.
+
+    .. math:: \|u*w\|_{L^p(\Omega)}\le\|u\|_{L^1(\Omega_\Sigma)}\,\|w\|_{L^p(\Sigma)}
+
+    with the discrete convolution :func:`conv_valid` and norms :func:`lp_norm`; the discrete
+    inequality holds exactly (it is Young's inequality on :math:`\mathbb Z^2` rescaled).
+
+    Parameters
+    ----------
+    u : array, shape (N', M')
+    w : array, shape (n, m)
+    h : float
+    p : float in [1, inf]
+
+    Returns
+    -------
+    (lhs, rhs) : tuple of float
+        ``lhs <= rhs`` up to rounding.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(1)
+    >>> lhs, rhs = young_bound(rng.normal(size=(20, 20)), rng.normal(size=(5, 5)), 0.05, 2.0)
+    >>> bool(lhs <= rhs)
+    True
+    """
+    p = _check_p(p)
+    _check_2d(u, "u")
+    out = conv_valid(u, w, h)
+    return lp_norm(out, h, p), lp_norm(u, h, 1.0) * lp_norm(w, h, p)
+
+
+def holder_bound(u: Array, w: Array, h: float, p: float) -> tuple[float, float]:
+    r"""Both sides of the sup bound :math:`\|u*w\|_\infty\le\|u\|_{p'}\|w\|_p` (EN-3c).
+
+    This is Hölder's inequality in (1) for every :math:`x`; it is what makes
+    :math:`u*w` bounded, and by Proposition 2.1, item 2, continuous.
+
+    Parameters
+    ----------
+    u : array, shape (N', M')
+    w : array, shape (n, m)
+    h : float
+    p : float in [1, inf]
+        The kernel's exponent; ``u`` is measured in the conjugate :math:`p'`.
+
+    Returns
+    -------
+    (lhs, rhs) : tuple of float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(2)
+    >>> lhs, rhs = holder_bound(rng.normal(size=(20, 20)), rng.normal(size=(5, 5)), 0.05, 1.5)
+    >>> bool(lhs <= rhs)
+    True
+    """
+    p = _check_p(p)
+    _check_2d(u, "u")
+    out = conv_valid(u, w, h)
+    return lp_norm(out, h, math.inf), lp_norm(u, h, _conjugate(p)) * lp_norm(w, h, p)
+
+
+def _check_2d(u: object, name: str) -> None:
+    check_array(u, name, min_ndim=2)
+    if u.ndim != 2:
+        raise ValueError(f"{name} must be 2-D (one image), got shape {tuple(u.shape)}")

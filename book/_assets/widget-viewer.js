@@ -1,0 +1,419 @@
+/* Kernel-free viewer for the ipywidgets embedded in the book's pages.
+ *
+ * A chapter notebook is executed with its widget state stored (scripts/execute_notebooks.py);
+ * myst-nb writes that state into the page as
+ *   <script type="application/vnd.jupyter.widget-state+json">  (all models)
+ *   <script type="application/vnd.jupyter.widget-view+json">   (one per displayed widget)
+ * and adds this file (nb_ipywidgets_js in _config.yml) only to pages that have such state.
+ *
+ * The official renderer, @jupyter-widgets/html-manager, weighs 1.6 to 4.4 MB; with the theme
+ * and MathJax, a chapter page would break the book's 3 MB page budget. This viewer instead
+ * renders the core widgets the book uses (fscnn_lib.widgets.stack_explorer: a slider tied to
+ * a Stack of images by jslink) and a few more, and runs jslink/jsdlink links in the browser,
+ * so moving a slider changes the frame with no kernel. A widget it does not know is shown
+ * as a note that it needs a live kernel (the browser test fails on such notes).
+ */
+(function () {
+  "use strict";
+
+  var STATE_TYPE = "application/vnd.jupyter.widget-state+json";
+  var VIEW_TYPE = "application/vnd.jupyter.widget-view+json";
+  var PREFIX = "IPY_MODEL_";
+
+  /* ---------------------------------------------------------------- models */
+
+  function Store(raw) {
+    this.models = {};
+    var ids = Object.keys(raw || {});
+    for (var i = 0; i < ids.length; i++) {
+      var entry = raw[ids[i]];
+      var state = Object.assign({}, entry.state || {});
+      (entry.buffers || []).forEach(function (buffer) {
+        setPath(state, buffer.path, { base64: buffer.data, encoding: buffer.encoding });
+      });
+      this.models[ids[i]] = { id: ids[i], name: entry.model_name, state: state, listeners: {} };
+    }
+  }
+
+  function setPath(obj, path, value) {
+    for (var i = 0; i < path.length - 1; i++) {
+      if (obj[path[i]] === undefined || obj[path[i]] === null) {
+        obj[path[i]] = {};
+      }
+      obj = obj[path[i]];
+    }
+    obj[path[path.length - 1]] = value;
+  }
+
+  Store.prototype.get = function (ref) {
+    if (typeof ref !== "string") {
+      return null;
+    }
+    var id = ref.indexOf(PREFIX) === 0 ? ref.slice(PREFIX.length) : ref;
+    return this.models[id] || null;
+  };
+
+  Store.prototype.on = function (model, attr, fn) {
+    (model.listeners[attr] = model.listeners[attr] || []).push(fn);
+  };
+
+  Store.prototype.set = function (model, attr, value) {
+    if (model.state[attr] === value) {
+      return;
+    }
+    model.state[attr] = value;
+    (model.listeners[attr] || []).slice().forEach(function (fn) {
+      fn(value);
+    });
+  };
+
+  /* jslink / jsdlink: LinkModel (both ways) and DirectionalLinkModel (source -> target). */
+  Store.prototype.connectLinks = function () {
+    var store = this;
+    Object.keys(this.models).forEach(function (id) {
+      var m = store.models[id];
+      if (m.name !== "LinkModel" && m.name !== "DirectionalLinkModel") {
+        return;
+      }
+      var src = m.state.source || [];
+      var dst = m.state.target || [];
+      var a = store.get(src[0]);
+      var b = store.get(dst[0]);
+      if (!a || !b) {
+        return;
+      }
+      store.on(a, src[1], function (v) {
+        store.set(b, dst[1], v);
+      });
+      if (m.name === "LinkModel") {
+        store.on(b, dst[1], function (v) {
+          store.set(a, src[1], v);
+        });
+      }
+      store.set(b, dst[1], a.state[src[1]]);
+    });
+  };
+
+  /* ------------------------------------------------------------ helpers */
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) {
+      node.className = className;
+    }
+    if (text !== undefined && text !== null) {
+      node.textContent = String(text);
+    }
+    return node;
+  }
+
+  function typeset(node) {
+    var mj = window.MathJax;
+    if (!mj || !mj.startup || !mj.startup.promise) {
+      return;
+    }
+    mj.startup.promise = mj.startup.promise
+      .then(function () {
+        return mj.typesetPromise ? mj.typesetPromise([node]) : null;
+      })
+      .catch(function (err) {
+        console.warn("widget-viewer: MathJax could not typeset a label", err);
+      });
+  }
+
+  function description(model) {
+    var text = model.state.description;
+    if (!text) {
+      return null;
+    }
+    var label = el("label", "widget-label fscnn-widget-description", text);
+    typeset(label);
+    return label;
+  }
+
+  function applyLayout(store, model, node) {
+    var layout = store.get(model.state.layout);
+    if (!layout) {
+      return;
+    }
+    var map = { width: "width", height: "height", max_width: "maxWidth", margin: "margin", padding: "padding" };
+    Object.keys(map).forEach(function (key) {
+      if (layout.state[key]) {
+        node.style[map[key]] = layout.state[key];
+      }
+    });
+    if (layout.state.display) {
+      node.style.display = layout.state.display;
+    }
+  }
+
+  function formatNumber(value, step) {
+    if (typeof value !== "number") {
+      return String(value);
+    }
+    var decimals = 0;
+    if (step && step < 1) {
+      decimals = Math.min(6, Math.ceil(-Math.log10(step) - 1e-9));
+    }
+    return value.toFixed(decimals);
+  }
+
+  /* -------------------------------------------------------------- views */
+
+  var VIEWS = {};
+
+  function box(direction) {
+    return function (store, model) {
+      var node = el("div", "widget-container widget-box fscnn-widget-box widget-" + direction);
+      node.style.display = "flex";
+      node.style.flexDirection = direction === "hbox" ? "row" : "column";
+      node.style.gap = "0.25rem";
+      (model.state.children || []).forEach(function (ref) {
+        node.appendChild(render(store, store.get(ref)));
+      });
+      return node;
+    };
+  }
+  VIEWS.VBoxModel = box("vbox");
+  VIEWS.BoxModel = box("vbox");
+  VIEWS.GridBoxModel = box("vbox");
+  VIEWS.HBoxModel = box("hbox");
+
+  function selector(kind) {
+    return function (store, model) {
+      var node = el("div", "widget-container fscnn-widget-" + kind);
+      var titles = model.state.titles || [];
+      var children = (model.state.children || []).map(function (ref) {
+        return render(store, store.get(ref));
+      });
+      var buttons = [];
+      if (kind !== "stack") {
+        var bar = el("div", "fscnn-widget-tabbar");
+        children.forEach(function (_, i) {
+          var button = el("button", "fscnn-widget-tab", titles[i] || String(i + 1));
+          button.type = "button";
+          button.addEventListener("click", function () {
+            store.set(model, "selected_index", i);
+          });
+          buttons.push(button);
+          bar.appendChild(button);
+        });
+        node.appendChild(bar);
+      }
+      children.forEach(function (child) {
+        node.appendChild(child);
+      });
+      function show(index) {
+        children.forEach(function (child, i) {
+          child.style.display = i === index ? "" : "none";
+          if (buttons[i]) {
+            buttons[i].setAttribute("aria-pressed", i === index ? "true" : "false");
+          }
+        });
+      }
+      store.on(model, "selected_index", show);
+      show(model.state.selected_index);
+      return node;
+    };
+  }
+  VIEWS.StackModel = selector("stack");
+  VIEWS.TabModel = selector("tab");
+  VIEWS.AccordionModel = selector("accordion");
+
+  VIEWS.ImageModel = function (store, model) {
+    var img = el("img", "widget-image fscnn-widget-image");
+    img.alt = model.state.description || "widget frame";
+    function update(value) {
+      var data = value && value.base64 !== undefined ? value.base64 : "";
+      img.src = "data:image/" + (model.state.format || "png") + ";base64," + data;
+    }
+    if (model.state.width) {
+      img.setAttribute("width", model.state.width);
+    }
+    if (model.state.height) {
+      img.setAttribute("height", model.state.height);
+    }
+    store.on(model, "value", update);
+    update(model.state.value);
+    return img;
+  };
+
+  function slider(store, model, opts) {
+    var node = el("div", "widget-inline-hbox widget-slider fscnn-widget-slider");
+    node.style.display = "flex";
+    node.style.alignItems = "center";
+    node.style.gap = "0.75rem";
+    var label = description(model);
+    if (label) {
+      node.appendChild(label);
+    }
+    var input = el("input", "fscnn-widget-range");
+    input.type = "range";
+    input.min = String(opts.min);
+    input.max = String(opts.max);
+    input.step = String(opts.step);
+    input.disabled = !!model.state.disabled;
+    input.style.flex = "1 1 auto";
+    input.style.maxWidth = "24rem";
+    input.setAttribute("aria-label", model.state.description || "slider");
+    var readout = el("span", "widget-readout fscnn-widget-readout");
+    node.appendChild(input);
+    if (model.state.readout !== false) {
+      node.appendChild(readout);
+    }
+    function show(value) {
+      input.value = String(value);
+      readout.textContent = opts.label(value);
+      input.setAttribute("aria-valuetext", readout.textContent);
+    }
+    input.addEventListener("input", function () {
+      store.set(model, opts.attr, opts.parse(input.value));
+    });
+    store.on(model, opts.attr, show);
+    show(model.state[opts.attr]);
+    applyLayout(store, model, node);
+    return node;
+  }
+
+  VIEWS.SelectionSliderModel = function (store, model) {
+    var labels = model.state._options_labels || [];
+    return slider(store, model, {
+      attr: "index",
+      min: 0,
+      max: Math.max(0, labels.length - 1),
+      step: 1,
+      parse: function (s) { return parseInt(s, 10); },
+      label: function (i) { return labels[i] === undefined ? "" : labels[i]; },
+    });
+  };
+
+  VIEWS.IntSliderModel = function (store, model) {
+    var s = model.state;
+    return slider(store, model, {
+      attr: "value", min: s.min, max: s.max, step: s.step || 1,
+      parse: function (v) { return parseInt(v, 10); },
+      label: function (v) { return String(v); },
+    });
+  };
+
+  VIEWS.FloatSliderModel = function (store, model) {
+    var s = model.state;
+    return slider(store, model, {
+      attr: "value", min: s.min, max: s.max, step: s.step || 0.1,
+      parse: function (v) { return parseFloat(v); },
+      label: function (v) { return formatNumber(v, s.step); },
+    });
+  };
+
+  VIEWS.LabelModel = function (store, model) {
+    var node = el("span", "widget-label fscnn-widget-label", model.state.value);
+    store.on(model, "value", function (v) {
+      node.textContent = v;
+      typeset(node);
+    });
+    typeset(node);
+    return node;
+  };
+
+  function html(store, model) {
+    var node = el("div", "widget-html fscnn-widget-html");
+    function update(v) {
+      node.innerHTML = v || "";
+      typeset(node);
+    }
+    store.on(model, "value", update);
+    update(model.state.value);
+    return node;
+  }
+  VIEWS.HTMLModel = html;
+  VIEWS.HTMLMathModel = html;
+
+  VIEWS.DropdownModel = function (store, model) {
+    var node = el("div", "widget-inline-hbox widget-dropdown fscnn-widget-dropdown");
+    var label = description(model);
+    if (label) {
+      node.appendChild(label);
+    }
+    var select = el("select");
+    (model.state._options_labels || []).forEach(function (text, i) {
+      var option = el("option", null, text);
+      option.value = String(i);
+      select.appendChild(option);
+    });
+    select.addEventListener("change", function () {
+      store.set(model, "index", parseInt(select.value, 10));
+    });
+    store.on(model, "index", function (i) {
+      select.value = String(i);
+    });
+    select.value = String(model.state.index);
+    node.appendChild(select);
+    return node;
+  };
+
+  VIEWS.OutputModel = function (store, model) {
+    var node = el("div", "widget-output fscnn-widget-output");
+    (model.state.outputs || []).forEach(function (out) {
+      var data = out.data || {};
+      if (out.output_type === "stream") {
+        node.appendChild(el("pre", null, out.text));
+      } else if (data["image/png"]) {
+        var img = el("img");
+        img.src = "data:image/png;base64," + data["image/png"];
+        node.appendChild(img);
+      } else if (data["text/plain"]) {
+        node.appendChild(el("pre", null, [].concat(data["text/plain"]).join("")));
+      }
+    });
+    return node;
+  };
+
+  function render(store, model) {
+    if (!model) {
+      return el("span", "fscnn-widget-unsupported", "[widget state missing]");
+    }
+    var view = VIEWS[model.name];
+    if (!view) {
+      console.warn("widget-viewer: no static view for " + model.name);
+      return el("span", "fscnn-widget-unsupported",
+        "[" + model.name.replace(/Model$/, "") + ": run this notebook to use this control]");
+    }
+    return view(store, model);
+  }
+
+  /* ------------------------------------------------------------------ main */
+
+  function main() {
+    var stateScript = document.querySelector('script[type="' + STATE_TYPE + '"]');
+    if (!stateScript) {
+      return;
+    }
+    var store;
+    try {
+      store = new Store(JSON.parse(stateScript.textContent).state);
+    } catch (err) {
+      console.error("widget-viewer: cannot read the widget state", err);
+      return;
+    }
+    document.querySelectorAll('script[type="' + VIEW_TYPE + '"]').forEach(function (script) {
+      var view;
+      try {
+        view = JSON.parse(script.textContent);
+      } catch (err) {
+        console.error("widget-viewer: cannot read a widget view", err);
+        return;
+      }
+      var root = el("div", "jupyter-widgets fscnn-widget");
+      root.appendChild(render(store, store.get(view.model_id)));
+      script.parentNode.insertBefore(root, script.nextSibling);
+    });
+    store.connectLinks();
+    document.documentElement.setAttribute("data-fscnn-widgets", "rendered");
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", main);
+  } else {
+    main();
+  }
+})();

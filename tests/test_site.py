@@ -1,0 +1,323 @@
+"""Browser test of the built book (``_build/html``) in Debian Chromium, with no kernel.
+
+The site is served on localhost from a thread; Playwright drives Chromium and routes
+every request: anything that is not local is aborted and fails the test, so the book
+must be self-contained (MathJax and the widget manager are served from the site).
+
+For every page: MathJax has typeset all math (no raw ``$$``, ``\\(`` or ``\\[`` left
+outside code), no console errors beyond known harmless ones, every internal link
+resolves (file and anchor), and the page with everything it loads weighs at most
+3 MB. For chapter pages: theorem boxes (sphinx-proof) and exercises with solutions
+(sphinx-exercise) are present, every widget renders, and pressing ArrowRight on a
+slider changes the frame it shows.
+
+Build the site first (``make book`` or the book step of ``make test``); set
+``FSCNN_SITE_DIR`` to test another build.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import re
+import threading
+import urllib.parse
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parent.parent
+SITE = Path(os.environ.get("FSCNN_SITE_DIR", ROOT / "_build" / "html")).resolve()
+CHROMIUM = os.environ.get("FSCNN_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+#: Each page with everything it loads (sum of response bodies) weighs at most this.
+PAGE_BUDGET_BYTES = 3_000_000
+#: Console messages known to be harmless (see notes/book-stack.md).
+HARMLESS_CONSOLE = (
+    re.compile(r"THEBE_JS_URL.*already been declared"),
+)
+#: Files whose 404 is harmless: none at present (the site serves its own favicon-less pages;
+#: browsers ask for /favicon.ico on their own).
+HARMLESS_404 = re.compile(r"/favicon\.ico$")
+
+
+def _pages() -> list[str]:
+    """Every HTML page of the build, relative to the site root."""
+    if not (SITE / "index.html").is_file():
+        return []
+    skip = ("_static/", "_sources/", "_images/")
+    return sorted(
+        p.relative_to(SITE).as_posix()
+        for p in SITE.rglob("*.html")
+        if not p.relative_to(SITE).as_posix().startswith(skip)
+    )
+
+
+PAGES = _pages()
+VIEW_SCRIPT = 'script[type="application/vnd.jupyter.widget-view+json"]'
+CHAPTERS = [p for p in PAGES if p.startswith("notebooks/")]
+
+
+def _require_site() -> None:
+    if not PAGES:
+        pytest.fail(f"no built site at {SITE}: build it first (make book)")
+
+
+# ---------------------------------------------------------------- fixtures
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        pass
+
+
+@pytest.fixture(scope="module")
+def server():
+    _require_site()
+    handler = functools.partial(_QuietHandler, directory=str(SITE))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).is_file():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install chromium (make test does)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+class Visit:
+    """One page load: what it requested, what failed, what the console said."""
+
+    def __init__(self, page, base: str) -> None:
+        self.page = page
+        self.base = base
+        self.external: list[str] = []
+        self.local: list[str] = []
+        self.failed: list[tuple[int, str]] = []
+        self.console: list[str] = []
+
+    def local_path(self, url: str) -> Path:
+        path = urllib.parse.unquote(urllib.parse.urlsplit(url).path)
+        return SITE / path.lstrip("/")
+
+    def bytes_loaded(self) -> int:
+        """Sum of the response bodies: the server sends each file as it lies on disk."""
+        total = 0
+        for url in self.local:
+            file = self.local_path(url)
+            if file.is_dir():
+                file = file / "index.html"
+            if file.is_file():
+                total += file.stat().st_size
+        return total
+
+
+@pytest.fixture
+def visit(browser, server):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
+    page = context.new_page()
+    v = Visit(page, server)
+
+    def route(r):
+        url = r.request.url
+        if url.startswith(server):
+            v.local.append(url)
+            r.continue_()
+        else:
+            v.external.append(url)
+            r.abort()
+
+    page.route("**/*", route)
+    page.on("response", lambda resp: v.failed.append((resp.status, resp.url)) if resp.status >= 400 else None)
+    page.on("console", lambda msg: v.console.append(f"{msg.type}: {msg.text} @ {msg.location.get('url', '')}")
+            if msg.type == "error" else None)
+    page.on("pageerror", lambda err: v.console.append(f"pageerror: {err}"))
+    try:
+        yield v
+    finally:
+        context.close()
+
+
+def _open(v: Visit, rel: str) -> None:
+    """Load a page, wait for MathJax to finish and for the widgets to render."""
+    page = v.page
+    page.goto(v.base + rel, wait_until="load")
+    has_mathjax = page.evaluate("() => !!document.querySelector('script[src*=\"mathjax\"]')")
+    if has_mathjax:
+        page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise",
+                               timeout=20_000)
+        page.evaluate("async () => { await MathJax.startup.promise; }")
+    n_views = page.evaluate(f"() => document.querySelectorAll('{VIEW_SCRIPT}').length")
+    if n_views:
+        # book/_assets/widget-viewer.js marks the page once it has rendered every view.
+        page.wait_for_function(
+            "() => document.documentElement.getAttribute('data-fscnn-widgets') === 'rendered'",
+            timeout=20_000)
+        if has_mathjax:
+            page.evaluate("async () => { await MathJax.startup.promise; }")
+    page.wait_for_load_state("networkidle")
+
+
+# -------------------------------------------------------------- the checks
+
+RAW_MATH_JS = """
+() => {
+  const root = document.querySelector('main') || document.body;
+  const clone = root.cloneNode(true);
+  clone.querySelectorAll('pre, code, script, style, textarea, mjx-container, .highlight')
+       .forEach(e => e.remove());
+  return clone.textContent;
+}
+"""
+
+
+def _raw_math(text: str) -> list[str]:
+    hits = []
+    for pattern in (r"\$\$", r"\\\(", r"\\\)", r"\\\[", r"\\\]", r"(?<![\w$])\$[^$\s][^$]*\$"):
+        for m in re.finditer(pattern, text):
+            hits.append(text[max(0, m.start() - 30): m.end() + 30].replace("\n", " "))
+    return hits
+
+
+@pytest.mark.parametrize("rel", PAGES or ["<no site built>"])
+def test_page(visit, rel):
+    """Self-contained, typeset, quiet and within the weight budget."""
+    _require_site()
+    refresh = re.search(r'http-equiv="refresh"[^>]*url=([^"]+)"', (SITE / rel).read_text(encoding="utf-8"), re.I)
+    if refresh:  # a redirect stub (index.html -> the root page): its target must exist
+        target = (SITE / rel).parent / urllib.parse.unquote(refresh.group(1).split("#")[0])
+        assert target.is_file(), f"{rel} redirects to a missing page {refresh.group(1)}"
+        return
+    _open(visit, rel)
+    assert not visit.external, f"{rel} requested non-local URLs: {visit.external}"
+
+    leftovers = _raw_math(visit.page.evaluate(RAW_MATH_JS))
+    assert not leftovers, f"{rel}: math left untypeset: {leftovers[:5]}"
+
+    bad_404 = [(s, u) for s, u in visit.failed if not (s == 404 and HARMLESS_404.search(u))]
+    assert not bad_404, f"{rel}: failed requests {bad_404}"
+    harmless_urls = {u for _, u in visit.failed}
+    errors = [
+        c for c in visit.console
+        if not any(p.search(c) for p in HARMLESS_CONSOLE)
+        and not ("Failed to load resource" in c and any(u in c for u in harmless_urls))
+    ]
+    assert not errors, f"{rel}: console errors {errors}"
+
+    weight = visit.bytes_loaded()
+    print(f"{rel}: {weight / 1e6:.2f} MB in {len(visit.local)} requests")
+    assert weight <= PAGE_BUDGET_BYTES, (
+        f"{rel} loads {weight / 1e6:.2f} MB (budget {PAGE_BUDGET_BYTES / 1e6:.1f} MB): "
+        + ", ".join(sorted({u.split('?')[0].rsplit('/', 1)[-1] for u in visit.local}))
+    )
+
+
+@pytest.mark.parametrize("rel", CHAPTERS or ["<no chapters built>"])
+def test_chapter_boxes_and_widgets(visit, rel):
+    """Theorem boxes, exercises and solutions are there; every slider moves its frames."""
+    _require_site()
+    _open(visit, rel)
+    page = visit.page
+    n_proof = page.locator("div.proof").count()
+    n_exercise = page.locator("div.exercise").count()
+    n_solution = page.locator("div.solution").count()
+    assert n_proof >= 1, f"{rel}: no sphinx-proof box (div.proof)"
+    assert n_exercise >= 3, f"{rel}: {n_exercise} exercises (div.exercise), want >= 3"
+    assert n_solution >= 3, f"{rel}: {n_solution} solutions (div.solution), want >= 3"
+
+    n_views = page.locator(VIEW_SCRIPT).count()
+    roots = page.locator(".fscnn-widget")
+    assert roots.count() == n_views, f"{rel}: {n_views} widget views but {roots.count()} rendered"
+    unsupported = page.locator(".fscnn-widget-unsupported").all_text_contents()
+    assert not unsupported, f"{rel}: widgets the static viewer cannot show: {unsupported}"
+    sliders = page.locator(".fscnn-widget-slider")
+    n_sliders = sliders.count()
+    for i in range(n_sliders):
+        slider = sliders.nth(i)
+        handle = slider.locator("input[type=range]")
+        # The frames this slider selects: the images of the widget box that holds it.
+        frame_src = (
+            "s => { const box = s.closest('.fscnn-widget-box') || s.closest('.fscnn-widget');"
+            " const img = [...box.querySelectorAll('img')].find(i => i.offsetParent !== null);"
+            " return img ? img.src : null; }"
+        )
+        handle.scroll_into_view_if_needed()
+        handle.focus()
+        if handle.evaluate("h => Number(h.value) >= Number(h.max)"):
+            handle.press("Home")
+        before = slider.evaluate(frame_src)
+        readout_before = slider.locator(".fscnn-widget-readout").text_content()
+        handle.press("ArrowRight")
+        after = slider.evaluate(frame_src)
+        readout_after = slider.locator(".fscnn-widget-readout").text_content()
+        if before is not None:
+            assert after is not None and after != before, (
+                f"{rel}: slider {i} ({readout_before!r}) did not change the shown frame")
+        assert readout_after != readout_before, f"{rel}: slider {i} readout stayed {readout_before!r}"
+    print(f"{rel}: {n_proof} theorem boxes, {n_exercise} exercises, {n_views} widgets, {n_sliders} sliders moved")
+    assert not visit.external, f"{rel} requested non-local URLs: {visit.external}"
+
+
+def test_internal_links_resolve():
+    """Every link to a local page (with its anchor) points at a file and an id that exist."""
+    _require_site()
+    from bs4 import BeautifulSoup
+
+    ids: dict[Path, set[str]] = {}
+
+    def ids_of(path: Path) -> set[str]:
+        if path not in ids:
+            soup = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+            ids[path] = {t["id"] for t in soup.find_all(id=True)} | {
+                t["name"] for t in soup.find_all("a", attrs={"name": True})}
+        return ids[path]
+
+    broken = []
+    n_links = 0
+    for rel in PAGES:
+        src = SITE / rel
+        soup = BeautifulSoup(src.read_text(encoding="utf-8"), "html.parser")
+        for a in soup.find_all("a", href=True):
+            href = a["href"]
+            parts = urllib.parse.urlsplit(href)
+            if parts.scheme or parts.netloc or href.startswith(("mailto:", "javascript:")):
+                continue
+            target = (src.parent / urllib.parse.unquote(parts.path)).resolve() if parts.path else src
+            if parts.path and not parts.path.endswith(".html") and not target.is_dir():
+                if not target.exists():
+                    broken.append(f"{rel}: {href} (no such file)")
+                continue
+            if target.is_dir():
+                target = target / "index.html"
+            n_links += 1
+            if not target.is_file():
+                broken.append(f"{rel}: {href} (no such page)")
+            elif parts.fragment and urllib.parse.unquote(parts.fragment) not in ids_of(target):
+                broken.append(f"{rel}: {href} (no anchor #{parts.fragment})")
+    assert n_links > 0
+    assert not broken, "broken internal links:\n" + "\n".join(broken[:30])
