@@ -55,7 +55,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Callable, Sequence
-from typing import Union
+from typing import NamedTuple, Union
 
 import numpy as np
 import torch
@@ -63,9 +63,10 @@ import torch.nn.functional as F
 from torch import nn
 
 from ._validate import check_array, check_choice, check_int, check_positive
+from .grids import Rectangle
 from .padding import reflect_pad
 
-__all__ = ["FsCNN", "DCNN", "cell_to_node_kernel"]
+__all__ = ["FsCNN", "DCNN", "cell_to_node_kernel", "DomainChain", "domain_chain", "radial_power_kernel"]
 
 KernelSpec = Union[np.ndarray, torch.Tensor, Callable[[torch.Tensor, torch.Tensor], torch.Tensor]]
 
@@ -142,6 +143,175 @@ def _node_weights(n: int, h: float, like: torch.Tensor) -> torch.Tensor:
     c = torch.ones(n, dtype=like.dtype, device=like.device)
     c[0] = c[-1] = 0.5
     return (h * h) * c[:, None] * c[None, :]
+
+
+# ----------------------------------------------------------------- domain bookkeeping
+class DomainChain(NamedTuple):
+    r"""The domains of an fsCNN (Def. fsCNN): activation domains, kernel domains, padded domains.
+
+    ``padded[l]`` is :math:`\Omega_l'=\Omega_{l+1}-\Sigma_l`, the rectangle on which the
+    reflected activation :math:`R_{\Omega_l,\Omega_l'}\mu^l` must live so that its valid
+    convolution with :math:`w^l` is defined on :math:`\Omega_{l+1}`; ``reflectable[l]`` says
+    whether :math:`\Omega_l\subset\Omega_l'`, which the reflection :math:`R_{\Omega_l,\Omega_l'}`
+    needs (EN-6a).
+    """
+
+    activation: tuple[Rectangle, ...]
+    kernel: tuple[Rectangle, ...]
+    padded: tuple[Rectangle, ...]
+    reflectable: tuple[bool, ...]
+
+
+def _rect_inside(inner: Rectangle, outer: Rectangle) -> bool:
+    tol = _TOL * max(1.0, abs(outer.a), abs(outer.b), abs(outer.c), abs(outer.d))
+    return (
+        inner.a >= outer.a - tol and inner.b <= outer.b + tol and inner.c >= outer.c - tol and inner.d <= outer.d + tol
+    )
+
+
+def domain_chain(activation_domains: Sequence[Rectangle], kernel_domains: Sequence[Rectangle]) -> DomainChain:
+    r"""The padded domains :math:`\Omega_l'=\Omega_{l+1}-\Sigma_l` of an fsCNN and the check :math:`\Omega_l\subset\Omega_l'`.
+
+    Parameters
+    ----------
+    activation_domains : sequence of Rectangle, length L + 1
+        :math:`\Omega_0,\dots,\Omega_L` (:math:`\Omega_L=\Omega` is the output domain).
+    kernel_domains : sequence of Rectangle, length L
+        :math:`\Sigma_0,\dots,\Sigma_{L-1}`, each containing the origin.
+
+    Returns
+    -------
+    DomainChain
+
+    Raises
+    ------
+    TypeError
+        If an entry is not a :class:`~fscnn_lib.grids.Rectangle`.
+    ValueError
+        If the lengths do not match or a kernel domain does not contain :math:`0`.
+
+    Examples
+    --------
+    Same padding, :math:`\Omega_l=(0,1)^2`: every :math:`\Omega_l'` contains :math:`\Omega_l`.
+
+    >>> om, sig = Rectangle(0, 1, 0, 1), Rectangle(-0.125, 0.125, -0.125, 0.125)
+    >>> ch = domain_chain([om, om, om], [sig, sig])
+    >>> ch.padded[0], ch.reflectable
+    (Rectangle (-0.125, 1.125) × (-0.125, 1.125), (True, True))
+
+    A layer that zooms into a small window cannot reflect :math:`\Omega_0` onto :math:`\Omega_0'` (EN-6a):
+
+    >>> domain_chain([om, Rectangle(0.4, 0.6, 0.4, 0.6)], [sig]).reflectable
+    (False,)
+    """
+    if not isinstance(activation_domains, (list, tuple)) or not isinstance(kernel_domains, (list, tuple)):
+        raise TypeError("activation_domains and kernel_domains must be lists of Rectangle")
+    L = len(kernel_domains)
+    if L < 1 or len(activation_domains) != L + 1:
+        raise ValueError(
+            f"need L >= 1 kernel domains and L + 1 activation domains (Omega_0..Omega_L), got "
+            f"{len(kernel_domains)} and {len(activation_domains)}"
+        )
+    for name, rects in (("activation_domains", activation_domains), ("kernel_domains", kernel_domains)):
+        for i, r in enumerate(rects):
+            if not isinstance(r, Rectangle):
+                raise TypeError(f"{name}[{i}] must be a Rectangle, got {type(r).__name__}")
+    for l, sig in enumerate(kernel_domains):
+        if not sig.contains((0.0, 0.0), closed=True):
+            raise ValueError(f"kernel_domains[{l}] must contain the origin (0 in Sigma_{l}), got {sig!r}")
+    padded = tuple(activation_domains[l + 1] - kernel_domains[l] for l in range(L))
+    ok = tuple(_rect_inside(activation_domains[l], padded[l]) for l in range(L))
+    return DomainChain(tuple(activation_domains), tuple(kernel_domains), padded, ok)
+
+
+# ------------------------------------------------------------- singular kernels (EN-7)
+def _corner_integral(x: float, y: float, alpha: float) -> float:
+    r""":math:`\int_0^x\int_0^y |z|^{-\alpha}\,dz_2\,dz_1` in polar coordinates (x, y >= 0)."""
+    from scipy.integrate import quad
+
+    if x <= 0 or y <= 0:
+        return 0.0
+    t0 = math.atan2(y, x)
+    kw = dict(epsabs=0.0, epsrel=1e-13, limit=200)
+    below = quad(lambda t: math.cos(t) ** (alpha - 2.0), 0.0, t0, **kw)[0]
+    above = quad(lambda t: math.sin(t) ** (alpha - 2.0), t0, 0.5 * math.pi, **kw)[0]
+    return (x ** (2.0 - alpha) * below + y ** (2.0 - alpha) * above) / (2.0 - alpha)
+
+
+_UNIT_CELLS: dict[tuple[float, int], np.ndarray] = {}
+
+
+def _unit_quadrant_cells(alpha: float, n: int) -> np.ndarray:
+    r"""Integrals of :math:`|z|^{-\alpha}` over the unit cells :math:`[i,i+1]\times[j,j+1]`, ``0 <= i, j < n``."""
+    key = (alpha, n)
+    if key not in _UNIT_CELLS:
+        F_ = np.zeros((n + 1, n + 1))
+        for i in range(1, n + 1):
+            for j in range(1, i + 1):
+                F_[i, j] = F_[j, i] = _corner_integral(float(i), float(j), alpha)
+        _UNIT_CELLS[key] = F_[1:, 1:] - F_[:-1, 1:] - F_[1:, :-1] + F_[:-1, :-1]
+    return _UNIT_CELLS[key]
+
+
+def radial_power_kernel(alpha: float, half_width: float, h: float) -> np.ndarray:
+    r"""Cell averages of the singular kernel :math:`w(y)=|y|^{-\alpha}` on the cells of :math:`\Sigma=(-a,a)^2`.
+
+    The :math:`PC_h` projection of :math:`w` by cell averages (not point values, which are
+    undefined at the origin): entry ``[i, j]`` is
+    :math:`h^{-2}\int_{C_{ij}}|y|^{-\alpha}dy` over the cell
+    :math:`C_{ij}=(-a+ih,-a+(i+1)h)\times(-a+jh,-a+(j+1)h)`. The origin is a grid node, so the
+    four cells around it carry the singularity; their averages are
+    :math:`h^{-\alpha}` times a constant. The integrals are exact up to quadrature
+    rounding: :math:`\int_0^x\int_0^y|z|^{-\alpha}` is an angle integral in polar
+    coordinates, and each cell follows by inclusion–exclusion; by homogeneity the cell
+    integrals are :math:`h^{2-\alpha}` times those of the unit grid, computed once per
+    :math:`(\alpha, a/h)`.
+
+    :math:`w\in L^p(\Sigma)` iff :math:`\alpha p<2`. This is the kernel of the
+    counterexample of editor's note EN-7a: with :math:`1<\alpha<2/p`, :math:`w\in L^p` but
+    :math:`w*w` is unbounded at the origin.
+
+    Parameters
+    ----------
+    alpha : float
+        Exponent, ``alpha < 2`` (so that :math:`w\in L^1`).
+    half_width : float
+        :math:`a>0`, a multiple of ``h``.
+    h : float
+        Cell size.
+
+    Returns
+    -------
+    numpy.ndarray, shape (2a/h, 2a/h), float64
+        First axis :math:`y_1`; symmetric under both reflections.
+
+    Raises
+    ------
+    ValueError
+        If ``alpha >= 2`` or ``h`` does not divide ``half_width``.
+
+    Examples
+    --------
+    The integral of :math:`|y|^{-1}` over :math:`(-a,a)^2` is :math:`8a\,\mathrm{arsinh}(1)`:
+
+    >>> w = radial_power_kernel(1.0, 0.25, 1 / 16)
+    >>> w.shape, round(float(w.sum()) / 16**2, 10) == round(8 * 0.25 * math.asinh(1.0), 10)
+    ((8, 8), True)
+    """
+    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or not math.isfinite(float(alpha)):
+        raise ValueError(f"alpha must be a finite real number < 2, got {alpha!r}")
+    alpha = float(alpha)
+    if alpha >= 2.0:
+        raise ValueError(f"alpha must be < 2 (|y|^-alpha must be integrable near 0 in 2D), got {alpha!r}")
+    a = check_positive(half_width, "half_width")
+    h = check_positive(h, "h")
+    n = _ratio(a, h)
+    if n is None:
+        raise ValueError(f"h={h!r} must divide half_width={a!r} (the origin must be a grid node)")
+    q = _unit_quadrant_cells(alpha, n) * h ** (-alpha)  # h^{2-alpha} * unit integral / h^2
+    top = np.concatenate([q[::-1, ::-1], q[::-1, :]], axis=1)
+    bottom = np.concatenate([q[:, ::-1], q], axis=1)
+    return np.ascontiguousarray(np.concatenate([top, bottom], axis=0))
 
 
 # ------------------------------------------------------------------------------- FsCNN
@@ -602,11 +772,14 @@ class FsCNN(nn.Module):
             f"Σ_{l}=(-{a:g},{a:g})² [{self._kernel_desc(l)}]" for l, a in enumerate(self.half_widths)
         )
         act = getattr(self.activation, "__name__", type(self.activation).__name__)
+        where = "no activation (L=1)" if L == 1 else (
+            f"σ={act} after layer 0" if L == 2 else f"σ={act} after layers 0..{L - 2}"
+        ) + ("" if L == 1 else ", none after the last")
         sk = ", ".join(f"μ^{f}→{'output' if t == L else f'layer {t}'}" for f, t in self.skips) or "none"
         bn = f"on (ε={self.bn_eps:g})" if self.batch_norm else "off"
         return (
-            f"FsCNN(Ω=(0,1)², L={L}, channels {ch}, {sig}, σ={act} after layers 0..{L - 2} "
-            f"(none after the last), skips: {sk}, batch norm: {bn})"
+            f"FsCNN(Ω=(0,1)², L={L}, channels {ch}, {sig}, {where}, "
+            f"skips: {sk}, batch norm: {bn})"
         )
 
 
@@ -640,6 +813,17 @@ class DCNN(nn.Module):
         self.method = check_choice(method, "method", _METHODS)
         self.net = net
         self.pads = tuple(int(round(a / self.h)) for a in net.half_widths)
+
+    @property
+    def nodes(self) -> np.ndarray:
+        r"""The coordinates :math:`ih`, :math:`i=0,\dots,N`, of the output nodes along each axis.
+
+        Examples
+        --------
+        >>> FsCNN.random(channels=[1, 1], half_widths=[0.25], coarse=2).at(0.25).nodes.tolist()
+        [0.0, 0.25, 0.5, 0.75, 1.0]
+        """
+        return np.arange(self.N + 1) * self.h
 
     def forward(self, u: torch.Tensor, *, return_all: bool = False) -> torch.Tensor | list[torch.Tensor]:
         r"""Evaluate the dCNN.

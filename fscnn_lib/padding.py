@@ -78,7 +78,10 @@ def fold(t: Array | float, alpha: float, beta: float) -> Array | float:
     if isinstance(t, torch.Tensor):
         if not bool(torch.isfinite(t).all()):
             raise ValueError("t must contain only finite values (no NaN or inf)")
-        return alpha + ell - torch.abs(torch.remainder(t - alpha, 2 * ell) - ell)
+        out = alpha + ell - torch.abs(torch.remainder(t - alpha, 2 * ell) - ell)
+        if not bool(torch.isfinite(out).all()):
+            raise ValueError(f"the interval [{alpha!r}, {beta!r}] is too long for t's dtype {t.dtype}; use float64")
+        return out
     arr = np.asarray(t, dtype=float)
     if not np.isfinite(arr).all():
         raise ValueError("t must contain only finite values (no NaN or inf)")

@@ -16,8 +16,9 @@ quantity               a jump / a kink                      Lipschitz / :math:`C
 :func:`fit_rate` turns a sequence of such values into the exponent :math:`\alpha` of
 :math:`\text{value}\approx C h^\alpha`, and :func:`regularity_verdict` reads the
 class off the two exponents. The module also has the discrete gradient, total
-variation (S2-NOT-f), the :math:`H^1` seminorm (S2-NOT-g), :math:`L^p` norms and the
-modulus of continuity :math:`\varpi_u(t)` of Lemma 3.4.
+variation (S2-NOT-f), the :math:`H^1` seminorm (S2-NOT-g) and the modulus of continuity
+:math:`\varpi_u(t)` of Lemma 3.4; discrete :math:`L^p` norms are
+:func:`fscnn_lib.convolution.lp_norm`.
 
 All functions take NumPy arrays or torch tensors of shape ``(..., N, M)`` (the first
 array axis is the paper's first coordinate :math:`x_1`) and reduce over the last two
@@ -51,11 +52,12 @@ __all__ = [
     "modulus_of_continuity",
     "tv",
     "h1_seminorm",
-    "lp_norm",
     "interior",
     "fit_rate",
     "RegularityVerdict",
     "regularity_verdict",
+    "LayerJumps",
+    "layer_jumps",
     "JUMP_RATE_THRESHOLD",
     "GRADIENT_RATE_THRESHOLD",
 ]
@@ -370,44 +372,6 @@ def h1_seminorm(u: Array, h: float) -> Scalar:
     return _out(h * h * _sum2(g[..., 0, :, :] ** 2 + g[..., 1, :, :] ** 2))
 
 
-def lp_norm(u: Array, h: float, p: float = 2.0) -> Scalar:
-    r"""Discrete :math:`L^p` norm :math:`\|u\|_{p,h}=\big(h^2\sum_{i,j}|u_{i,j}|^p\big)^{1/p}`, :math:`\max|u|` for :math:`p=\infty`.
-
-    For a :math:`PC_h` function (one value per cell of area :math:`h^2`) this is its exact
-    :math:`L^p` norm; for node samples of a continuous function a Riemann sum.
-
-    Parameters
-    ----------
-    u : numpy.ndarray or torch.Tensor, shape (..., N, M)
-    h : float
-        Grid spacing.
-    p : float
-        ``1 <= p <= inf``.
-
-    Returns
-    -------
-    float or array of shape (...)
-
-    Examples
-    --------
-    The Dirac approximation (value :math:`1/h^2` in one cell) has :math:`L^1` norm 1 at
-    every :math:`h` but :math:`L^2` norm :math:`1/h`:
-
-    >>> import numpy as np
-    >>> h = 1 / 16; d = np.zeros((16, 16)); d[3, 5] = 1 / h**2
-    >>> lp_norm(d, h, 1), lp_norm(d, h, 2)
-    (1.0, 16.0)
-    """
-    _check_image(u, min_side=1)
-    h = check_positive(h, "h")
-    if isinstance(p, bool) or not isinstance(p, (int, float)) or math.isnan(p) or p < 1:
-        raise ValueError(f"p must be a number with 1 <= p <= inf, got {p!r}")
-    a = _abs(u)
-    if math.isinf(p):
-        return _out(_amax2(a))
-    return _out((h * h * _sum2(a**p)) ** (1.0 / p))
-
-
 def interior(u: Array, h: float, margin: float) -> Array:
     r"""Crop a physical margin from the image: the samples at distance :math:`\ge` ``margin`` from the border.
 
@@ -564,3 +528,107 @@ def regularity_verdict(
     else:
         label = "C^1"
     return RegularityVerdict(label, a_j, a_g)
+
+
+# ------------------------------------------------------------------ network layers
+class LayerJumps(NamedTuple):
+    r"""Jumps and gradient jumps of every layer of an fsCNN across resolutions (:func:`layer_jumps`).
+
+    Row ``l`` refers to the ``l``-th entry of :meth:`FsCNN.layer_outputs
+    <fscnn_lib.networks.FsCNN.layer_outputs>`: :math:`\mu^{l+1}` for ``l < L - 1`` and the
+    output for ``l = L - 1``. Column ``k`` refers to ``hs[k]``.
+    """
+
+    hs: tuple[float, ...]
+    max_jumps: np.ndarray
+    gradient_jumps: np.ndarray
+    spreads: np.ndarray
+
+    def jump_rate(self, layer: int) -> float:
+        """:func:`fit_rate` of the largest neighbour jumps of row ``layer``."""
+        return fit_rate(self.hs, self.max_jumps[layer])
+
+    def gradient_rate(self, layer: int) -> float:
+        """:func:`fit_rate` of the largest gradient jumps of row ``layer``."""
+        return fit_rate(self.hs, self.gradient_jumps[layer])
+
+    def verdict(self, layer: int, **thresholds: float) -> RegularityVerdict:
+        """:func:`regularity_verdict` of row ``layer``."""
+        return regularity_verdict(self.hs, self.max_jumps[layer], self.gradient_jumps[layer], **thresholds)
+
+
+def layer_jumps(net, make_input, hs: Sequence[float], *, margin: float = 0.0) -> LayerJumps:
+    r"""Measure :func:`max_jump` and :func:`gradient_jump` of each layer of an fsCNN at each resolution.
+
+    For every ``h`` in ``hs`` the network is evaluated on ``make_input(h)`` (a tensor of shape
+    ``(B, C_0, N, N)``, :math:`N=1/h`) and every activation :math:`\mu^1,\dots,\mu^{L-1}` and
+    the output (node values on :math:`\bar\Omega`) is reduced, after cropping a physical
+    ``margin`` (:func:`interior`), to the largest value over the batch and the channels of
+
+    * the neighbour jump :func:`max_jump` (a jump: :math:`O(1)`; Lipschitz: :math:`O(h)`),
+    * the gradient jump :func:`gradient_jump` (a kink: :math:`O(1)`; :math:`C^{1,1}`: :math:`O(h)`),
+    * the spread :math:`\max-\min` of the values, which is 0 for a constant ("dead") layer.
+
+    This is the measurement behind the numerical checks of Theorem 2.7 (and Remarks 2.6,
+    2.8): fitted exponents near 0 mean "does not vanish as :math:`h\to0`", near 1 mean
+    :math:`O(h)`.
+
+    Parameters
+    ----------
+    net : FsCNN
+        The network (evaluated without gradients).
+    make_input : callable
+        ``make_input(h)`` returns the input tensor at resolution ``h``.
+    hs : sequence of float
+        At least two resolutions accepted by the network.
+    margin : float
+        Physical margin cropped before measuring (``0``: all of :math:`\bar\Omega`).
+
+    Returns
+    -------
+    LayerJumps
+        Arrays of shape ``(L, len(hs))``.
+
+    Raises
+    ------
+    TypeError
+        If ``net`` is not an FsCNN or ``make_input`` is not callable.
+    ValueError
+        If fewer than two resolutions are given.
+
+    Examples
+    --------
+    A one-layer network on a Dirac input returns the kernel itself: its jump does not
+    shrink with h.
+
+    >>> from fscnn_lib.networks import FsCNN
+    >>> net = FsCNN([torch.tensor([[1.0, -1.0], [2.0, 0.0]], dtype=torch.float64)], [0.25])
+    >>> def dirac(h):
+    ...     n = round(1 / h); u = torch.zeros(1, 1, n, n, dtype=torch.float64)
+    ...     u[0, 0, n // 2, n // 2] = 1 / h**2
+    ...     return u
+    >>> lj = layer_jumps(net, dirac, [1 / 8, 1 / 16, 1 / 32])
+    >>> lj.max_jumps.tolist(), round(lj.jump_rate(0), 12)
+    ([[2.0, 2.0, 2.0]], 0.0)
+    """
+    from .networks import FsCNN
+
+    if not isinstance(net, FsCNN):
+        raise TypeError(f"net must be an FsCNN, got {type(net).__name__}")
+    if not callable(make_input):
+        raise TypeError(f"make_input must be a callable h -> input tensor, got {type(make_input).__name__}")
+    hs = tuple(check_positive(h, "hs[k]") for h in hs)
+    if len(hs) < 2:
+        raise ValueError(f"hs must hold at least two resolutions, got {list(hs)}")
+    L = net.num_layers
+    mj = np.zeros((L, len(hs)))
+    gj = np.zeros((L, len(hs)))
+    spread = np.zeros((L, len(hs)))
+    with torch.no_grad():
+        for k, h in enumerate(hs):
+            for l, act in enumerate(net.layer_outputs(make_input(h), h)):
+                a = interior(act, h, margin) if margin > 0 else act
+                mj[l, k] = float(torch.as_tensor(max_jump(a)).max())
+                gj[l, k] = float(torch.as_tensor(gradient_jump(a, h)).max())
+                spread[l, k] = float(a.max() - a.min())
+    return LayerJumps(hs, mj, gj, spread)

@@ -104,7 +104,7 @@ def downsample(u: Array, s: int, *, mode: str) -> Array:
     N, M = sN // s, sM // s
     if mode == "stride":
         v = u[..., ::s, ::s]
-        return v.contiguous() if isinstance(v, torch.Tensor) else np.ascontiguousarray(v)
+        return v.clone(memory_format=torch.contiguous_format) if isinstance(v, torch.Tensor) else v.copy()
     blocks = u.reshape(*u.shape[:-2], N, s, M, s)
     if isinstance(u, torch.Tensor):
         return blocks.mean(dim=(-3, -1)) if mode == "average" else blocks.amax(dim=(-3, -1))

@@ -12,6 +12,7 @@ import socket
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings, strategies as st
 from numpy.testing import assert_allclose
 
 from fscnn_lib import images as im
@@ -266,3 +267,45 @@ def test_blur_validation():
         im.blur(u, 0.1, h=-1.0)
     with pytest.raises(TypeError, match="u must be a numpy.ndarray"):
         im.blur(torch.zeros(8, 8, dtype=torch.float64), 0.1, h=0.1)
+
+
+# --------------------------------------------------------------------------- devices and fuzzing
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_noise_keeps_cuda_device():
+    """The noise is drawn on the CPU (reproducible) and moved to the input's device."""
+    u = torch.zeros(8, 8, dtype=torch.float64, device="cuda")
+    f = im.add_noise(u, 0.1, seed=2)
+    assert f.device == u.device
+    assert torch.equal(f.cpu(), im.add_noise(u.cpu(), 0.1, seed=2))
+
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    n=st.integers(1, 40),
+    radius=st.floats(0.01, 2.0),
+    c1=st.floats(-1, 2),
+    c2=st.floats(-1, 2),
+    value=st.floats(-5, 5),
+)
+def test_disk_fuzz(n, radius, c1, c2, value):
+    """Any valid disk gives an (n, n) array with the values 0 and c only."""
+    u = im.disk_image(n, radius=radius, center=(c1, c2), value=value)
+    assert u.shape == (n, n)
+    assert set(np.unique(u).tolist()) <= {0.0, value}
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.one_of(st.integers(-5, 0), st.floats(allow_nan=True), st.text(max_size=2), st.none()))
+def test_invalid_n_fuzz(n):
+    """Anything but a positive int for n raises TypeError or ValueError naming n."""
+    for fn in (im.disk_image, im.cartoon_image, im.step_image, im.ramp_image):
+        with pytest.raises((TypeError, ValueError), match="n must"):
+            fn(n)
+
+
+@settings(max_examples=30, deadline=None)
+@given(sigma=st.one_of(st.floats(max_value=-1e-9), st.just(float("nan")), st.just(float("inf"))))
+def test_invalid_sigma_fuzz(sigma):
+    with pytest.raises(ValueError, match="sigma must be"):
+        im.add_noise(np.zeros((3, 3)), sigma, seed=0)

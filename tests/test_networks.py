@@ -7,8 +7,6 @@ brute-force quadrature of the continuous convolution (1), and closed-form scalin
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pytest
 import torch
@@ -22,14 +20,6 @@ from fscnn_lib.networks import DCNN, FsCNN, cell_to_node_kernel
 from fscnn_lib.regularity import fit_rate, gradient_jump, max_jump, regularity_verdict
 
 HS = [2.0**-k for k in range(5, 9)]
-DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
-
-
-@pytest.fixture(params=DEVICES)
-def device(request) -> torch.device:
-    return torch.device(request.param)
-
-
 # --------------------------------------------------------------------------- inputs
 def dirac(h: float, x: tuple[float, float] = (0.45, 0.55), channels: int = 1) -> torch.Tensor:
     """Mass 1 at the cell containing x: the value 1/h^2 in one cell (Remark 2.2 input)."""
@@ -204,6 +194,21 @@ def test_one_layer_is_exact_across_resolutions() -> None:
             us = u.repeat_interleave(s, -2).repeat_interleave(s, -1)
             ys = net.at(1 / (8 * s))(us)
             assert_allclose(ys[..., ::s, ::s].numpy(), y8.numpy(), rtol=1e-12, atol=1e-12)
+
+
+def test_single_layer_and_forward_shortcut() -> None:
+    """EN-6d: L = 1 is NN = (R mu) * w^0 + b^0 (no activation); net(u, h) is net.at(h)(u)."""
+    coarse, biases = random_spec([1, 2], [0.125], [2], seed=4)
+    net = FsCNN([torch.from_numpy(coarse[0])], [0.125], biases=biases, activation=torch.relu)
+    h = 1 / 16
+    u = np.random.default_rng(3).standard_normal((1, 1, 16, 16))
+    with torch.no_grad():
+        out = net(torch.from_numpy(u), h)
+        assert torch.equal(out, net.at(h)(torch.from_numpy(u)))
+    ref = reference_dcnn(coarse, [0.125], biases, u, h)[-1]
+    assert (ref < 0).any()  # not clipped by an activation
+    assert_allclose(out.numpy(), ref, rtol=0, atol=1e-12 * np.abs(ref).max())
+    assert net.min_conv_path() == 1 and net.guaranteed_regularity("measure") == "none"
 
 
 def test_callable_kernel_sampled_at_cell_centres() -> None:
@@ -390,7 +395,7 @@ def test_training_mode_updates_running_stats_with_momentum() -> None:
 
 # ------------------------------------------------------------- API, device, gradients
 def test_device_from_input_and_float32(device: torch.device) -> None:
-    """The computation runs on the input's device and dtype and agrees with the float64 CPU result."""
+    """(device fixture of conftest.py) The computation runs on the input's device and dtype and agrees with the float64 CPU result."""
     net = FsCNN.random(channels=[1, 2, 1], half_widths=[0.125, 0.125], seed=0)
     h = 1 / 32
     with torch.no_grad():
@@ -508,12 +513,111 @@ def test_resolution_and_input_validation(call, exc, match) -> None:
 
 
 @settings(max_examples=30, deadline=None)
-@given(n=st.integers(1, 200), m=st.integers(1, 8), eps=st.floats(1e-6, 0.4))
+@given(n=st.integers(1, 200), m=st.integers(1, 8), eps=st.floats(1e-6, 1e-3))
 def test_check_resolution_fuzz(n: int, m: int, eps: float) -> None:
-    """h = 1/(2^m n) always works for a = 1/2^m... ; a perturbed h never does, and the message names h."""
+    """h = a/n with a = 2^-m always works; h (1 + eps) never does (1 + eps is no ratio n/n' for n <= 200),
+    and the message starts by naming h."""
     net = FsCNN([torch.ones(1, 1, 1, 1, dtype=torch.float64)], [2.0**-m])
     h = 2.0**-m / n
     assert net.check_resolution(h) == 2**m * n
     bad = h * (1 + eps)
     with pytest.raises(ValueError, match=r"^h="):
         net.check_resolution(bad)
+
+
+# ------------------------------------------------- domain bookkeeping and EN-7 kernels
+from fscnn_lib.networks import domain_chain, radial_power_kernel  # noqa: E402
+
+
+def test_domain_chain_padded_domains_and_en6a() -> None:
+    """Omega_l' = Omega_{l+1} - Sigma_l by interval arithmetic; EN-6a flags Omega_l not inside Omega_l'."""
+    om = fl.Rectangle(0, 1, 0, 2)
+    s0, s1 = fl.Rectangle(-0.25, 0.5, -0.125, 0.125), fl.Rectangle(0, 0.25, -0.5, 0)
+    ch = domain_chain([om, om, om], [s0, s1])
+    p0, p1 = ch.padded
+    assert (p0.a, p0.b, p0.c, p0.d) == (-0.5, 1.25, -0.125, 2.125)
+    assert (p1.a, p1.b, p1.c, p1.d) == (-0.25, 1.0, 0.0, 2.5)
+    assert ch.reflectable == (True, True)  # 0 in closed Sigma: Omega inside Omega - Sigma
+    # valid (shrinking) architecture: Omega_l = Omega_{l+1} - Sigma_l exactly, still reflectable
+    inner = fl.Rectangle(0.25, 0.75, 0.25, 0.75)
+    sig = fl.Rectangle(-0.25, 0.25, -0.25, 0.25)
+    assert domain_chain([inner - sig, inner], [sig]).reflectable == (True,)
+    # a zoom into a window that Omega_0 - Sigma does not cover
+    assert domain_chain([om, inner], [sig]).reflectable == (False,)
+
+
+@pytest.mark.parametrize(
+    "call, exc, match",
+    [
+        (lambda: domain_chain([fl.Rectangle(0, 1, 0, 1)], []), ValueError, "L >= 1"),
+        (lambda: domain_chain("ab", []), TypeError, "lists of Rectangle"),
+        (lambda: domain_chain([fl.Rectangle(0, 1, 0, 1), (0, 1)], [fl.Rectangle(-1, 1, -1, 1)]), TypeError, r"activation_domains\[1\]"),
+        (lambda: domain_chain([fl.Rectangle(0, 1, 0, 1)] * 2, [fl.Rectangle(0.1, 1, -1, 1)]), ValueError, "origin"),
+        (lambda: radial_power_kernel(2.0, 0.25, 1 / 16), ValueError, "alpha must be < 2"),
+        (lambda: radial_power_kernel(float("nan"), 0.25, 1 / 16), ValueError, "finite"),
+        (lambda: radial_power_kernel(1.0, 0.25, 0.1), ValueError, "must divide half_width"),
+        (lambda: radial_power_kernel(1.0, -0.25, 1 / 16), ValueError, "half_width"),
+    ],
+)
+def test_en7_helpers_validation(call, exc, match) -> None:
+    with pytest.raises(exc, match=match):
+        call()
+
+
+@pytest.mark.parametrize("alpha", [-0.5, 0.8, 1.2, 1.7])
+def test_radial_power_kernel_cell_averages_against_dblquad(alpha: float) -> None:
+    """Oracle: scipy dblquad over single cells (the origin cell in polar form), and symmetry."""
+    from scipy.integrate import dblquad, quad
+
+    a, h = 0.25, 1 / 16
+    w = radial_power_kernel(alpha, a, h)
+    n = round(a / h)
+    assert w.shape == (2 * n, 2 * n)
+    assert_allclose(w, w[::-1, :], rtol=1e-12)
+    assert_allclose(w, w[:, ::-1], rtol=1e-12)
+    assert_allclose(w, w.T, rtol=1e-12)
+    f = lambda y2, y1: (y1 * y1 + y2 * y2) ** (-alpha / 2)  # noqa: E731
+    for i, j in [(n + 1, n), (n + 3, n + 2), (2 * n - 1, 2 * n - 1), (0, n + 1)]:
+        lo1, lo2 = -a + i * h, -a + j * h
+        ref = dblquad(f, lo1, lo1 + h, lo2, lo2 + h, epsabs=0, epsrel=1e-11)[0] / h**2
+        assert_allclose(w[i, j], ref, rtol=1e-8)
+    # the origin cell [0,h]^2: 2 * int_0^{pi/4} int_0^{h/cos t} r^{1-alpha} dr dt
+    ref0 = 2 * quad(lambda t: (h / np.cos(t)) ** (2 - alpha) / (2 - alpha), 0, np.pi / 4, epsrel=1e-12)[0] / h**2
+    assert_allclose(w[n, n], ref0, rtol=1e-9)
+    # homogeneity: the averages of the origin cells scale like h^-alpha
+    assert_allclose(radial_power_kernel(alpha, a, h / 2)[2 * n, 2 * n], 2**alpha * w[n, n], rtol=1e-10)
+
+
+def test_radial_power_kernel_integrability_matches_lp() -> None:
+    """h^2 sum w^p converges (w in L^p) iff alpha p < 2: bounded for alpha p < 2, ~ log(1/h) at = 2."""
+    a = 0.125
+    hs = [2.0**-k for k in range(5, 9)]
+    lp = lambda alpha, p: [h * h * float(np.sum(radial_power_kernel(alpha, a, h) ** p)) for h in hs]  # noqa: E731
+    conv = lp(1.2, 1.5)  # alpha p = 1.8 < 2: Cauchy
+    d = np.diff(conv)
+    assert np.all(d > 0) and d[-1] < 0.8 * d[0]
+    div = lp(1.2, 2.5)  # alpha p = 3 > 2: grows like h^{-1}
+    assert fit_rate(hs, div) < -0.9
+
+
+def test_en7a_counterexample_sup_grows_like_negative_power() -> None:
+    """EN-7a: sigma = id, mu = delta, w^0 = w^1 = |y|^-1.2 (in L^1.5): the increments of sup(w * w)
+    across h scale like h^{2 - 2 alpha} = h^{-0.4}; with alpha = 0.8 (w in L^2) like h^{+0.4} (convergent)."""
+    a = 0.125
+    hs = [2.0**-k for k in range(5, 9)]
+
+    def sups(alpha: float) -> list[float]:
+        out = []
+        for h in hs:
+            W = torch.from_numpy(radial_power_kernel(alpha, a, h))
+            net = FsCNN([W, W], [a, a], activation=lambda x: x)
+            N = round(1 / h)
+            u = torch.zeros(1, 1, N, N, dtype=torch.float64)
+            u[0, 0, N // 2, N // 2] = 1 / h**2
+            with torch.no_grad():
+                out.append(float(net(u, h).max()))
+        return out
+
+    s12, s08 = sups(1.2), sups(0.8)
+    assert abs(fit_rate(hs[1:], np.diff(s12)) + 0.4) < 0.05, s12
+    assert 0.3 < fit_rate(hs[1:], np.diff(s08)) < 0.6, s08  # pre-asymptotic; > 0 means Cauchy

@@ -18,7 +18,6 @@ from fscnn_lib.regularity import (
     gradient_jump,
     h1_seminorm,
     interior,
-    lp_norm,
     max_jump,
     modulus_of_continuity,
     regularity_verdict,
@@ -67,8 +66,6 @@ def test_numpy_and_torch_agree_batched() -> None:
         lambda v: tv(v, h),
         lambda v: tv(v, h, kind="anisotropic"),
         lambda v: h1_seminorm(v, h),
-        lambda v: lp_norm(v, h, 3),
-        lambda v: lp_norm(v, h, math.inf),
     ):
         a, b = f(u), f(ut)
         assert a.shape == (2, 3) and isinstance(b, torch.Tensor)
@@ -168,18 +165,6 @@ def test_h1_seminorm_step_grows_like_inverse_h_ramp_bounded() -> None:
     assert abs(fit_rate(HS, step) + 1) < 1e-12
 
 
-def test_lp_norm_closed_forms() -> None:
-    """||c||_p = c on the unit square; the Dirac approximation has L1 norm 1 and L^p norm h^(2/p - 2)."""
-    h = 1 / 32
-    c = np.full((32, 32), 2.5)
-    for p in (1, 2, 3.5, math.inf):
-        assert_allclose(lp_norm(c, h, p), 2.5, rtol=1e-12)
-    d = np.zeros((32, 32))
-    d[4, 7] = 1 / h**2
-    for p in (1, 1.5, 2, 4):
-        assert_allclose(lp_norm(d, h, p), h ** (2 / p - 2), rtol=1e-12)
-
-
 def test_interior_crops_a_physical_margin() -> None:
     """interior removes round(margin/h) samples per side, the same region at every h."""
     for h in HS:
@@ -235,8 +220,6 @@ def test_regularity_verdict_on_sampled_functions() -> None:
         (lambda: modulus_of_continuity(np.ones((8, 8)), 0.1, 0.05), ValueError, "at least the grid spacing"),
         (lambda: modulus_of_continuity(np.ones((8, 8)), 0.1, 0.9), ValueError, "longer than the image"),
         (lambda: tv(np.ones((4, 4)), 0.1, kind="l2"), ValueError, "kind must be one of"),
-        (lambda: lp_norm(np.ones((4, 4)), 0.1, 0.5), ValueError, "1 <= p <= inf"),
-        (lambda: lp_norm(np.ones((4, 4)), 0.1, float("nan")), ValueError, "1 <= p <= inf"),
         (lambda: interior(np.ones((4, 4)), 0.25, 0.5), ValueError, "leaving nothing"),
         (lambda: interior(np.ones((4, 4)), 0.25, -0.1), ValueError, "margin must be"),
         (lambda: fit_rate([0.1, 0.2], [1.0]), ValueError, "same length"),
@@ -254,5 +237,52 @@ def test_validation(call, exc, match) -> None:
 
 def test_exported_from_package() -> None:
     """The measurements are part of the public API, fl.<name>."""
-    for name in ("max_jump", "gradient_jump", "tv", "h1_seminorm", "fit_rate", "regularity_verdict", "lp_norm"):
+    for name in ("max_jump", "gradient_jump", "tv", "h1_seminorm", "fit_rate", "regularity_verdict"):
         assert getattr(fl, name) is getattr(fl.regularity, name)
+
+
+# ------------------------------------------------------------------ layer_jumps
+def test_layer_jumps_matches_direct_measurement_and_rates() -> None:
+    """layer_jumps = max over batch and channels of max_jump / gradient_jump of each layer output."""
+    import torch
+
+    net = fl.FsCNN.random(channels=[1, 2, 1], half_widths=[0.125, 0.125], coarse=4, seed=1)
+    hs = [2.0**-k for k in range(5, 8)]
+
+    def dirac(h):
+        n = round(1 / h)
+        u = torch.zeros(2, 1, n, n, dtype=torch.float64)
+        u[0, 0, int(0.45 / h), int(0.55 / h)] = 1 / h**2
+        u[1, 0, int(0.3 / h), int(0.6 / h)] = 2 / h**2
+        return u
+
+    lj = fl.layer_jumps(net, dirac, hs)
+    assert lj.max_jumps.shape == lj.gradient_jumps.shape == lj.spreads.shape == (2, 3)
+    for k, h in enumerate(hs):
+        with torch.no_grad():
+            outs = net.layer_outputs(dirac(h), h)
+        for l, a in enumerate(outs):
+            x = a.numpy()
+            d = max(np.abs(np.diff(x, axis=-1)).max(), np.abs(np.diff(x, axis=-2)).max())
+            assert_allclose(lj.max_jumps[l, k], d, rtol=1e-12)
+            assert_allclose(lj.spreads[l, k], x.max() - x.min(), rtol=1e-12)
+            g = max(float(gradient_jump(x[b, c], h)) for b in range(2) for c in range(x.shape[1]))
+            assert_allclose(lj.gradient_jumps[l, k], g, rtol=1e-12)
+    assert lj.jump_rate(0) == fit_rate(hs, lj.max_jumps[0])
+    assert lj.gradient_rate(1) == fit_rate(hs, lj.gradient_jumps[1])
+    assert lj.verdict(0).label == "discontinuous" and lj.verdict(1).label == "continuous, not C^1"
+    cropped = fl.layer_jumps(net, dirac, hs, margin=0.25)
+    assert np.all(cropped.max_jumps <= lj.max_jumps + 1e-12)
+
+
+def test_layer_jumps_validation() -> None:
+    import torch
+
+    net = fl.FsCNN.random(channels=[1, 1], half_widths=[0.25], coarse=2)
+    ones = lambda h: torch.ones(1, 1, round(1 / h), round(1 / h), dtype=torch.float64)  # noqa: E731
+    with pytest.raises(TypeError, match="net must be an FsCNN"):
+        fl.layer_jumps("net", ones, [0.25, 0.125])
+    with pytest.raises(TypeError, match="make_input must be a callable"):
+        fl.layer_jumps(net, 3, [0.25, 0.125])
+    with pytest.raises(ValueError, match="at least two resolutions"):
+        fl.layer_jumps(net, ones, [0.25])

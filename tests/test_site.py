@@ -321,3 +321,22 @@ def test_internal_links_resolve():
                 broken.append(f"{rel}: {href} (no anchor #{parts.fragment})")
     assert n_links > 0
     assert not broken, "broken internal links:\n" + "\n".join(broken[:30])
+
+
+@pytest.mark.parametrize("rel", CHAPTERS or ["<no chapters built>"])
+def test_chapter_launch_buttons_and_hidden_setup(rel):
+    """Colab and download buttons point at this chapter; the setup cell's code is hidden."""
+    _require_site()
+    import yaml
+
+    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    repo = config["repository"]
+    slug = urllib.parse.urlsplit(repo["url"]).path.strip("/")
+    html = (SITE / rel).read_text(encoding="utf-8")
+    notebook = rel[: -len(".html")] + ".ipynb"
+    colab = f"https://colab.research.google.com/github/{slug}/blob/{repo.get('branch', 'main')}/{notebook}"
+    assert f'href="{colab}"' in html, f"{rel}: no Colab launch button for {colab}"
+    download = re.search(r'href="([^"]*_sources/' + re.escape(notebook) + ')"', html)
+    assert download, f"{rel}: no download button for {notebook}"
+    assert ((SITE / rel).parent / download.group(1)).resolve().is_file(), f"{rel}: download link is broken"
+    assert "google.colab" not in html, f"{rel}: the Colab setup cell's code is shown (tag it remove-input)"

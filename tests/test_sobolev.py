@@ -415,3 +415,13 @@ def test_mollifier_kernel_fuzz_only_raises_documented_errors(eps):
 def test_mollifier_kernel_refuses_huge_radius():
     with pytest.raises(ValueError, match="too large"):
         sb.mollifier_kernel(100.0, 0.01)
+
+
+def test_holder_exercise_rate_for_alpha_five_quarters():
+    """Chapter 4, exercise ex-ch04-holder: the gradient error of |x|^{5/4} decays like eps^{1/4}."""
+    h = 2.0**-10
+    X1, X2 = fl.Grid(fl.Rectangle(-3 / 8, 3 / 8, -3 / 8, 3 / 8), h).points()
+    U, G = sb.radial_power(X1, X2, 1.25), sb.radial_power_gradient(X1, X2, 1.25)
+    epss = [0.2, 0.1, 0.05, 0.025]
+    errs = [sb.mollifier_sup_errors(U, G, h, e, margin=0.25).gradient for e in epss]
+    assert abs(fl.fit_rate(epss, errs) - 0.25) < 0.01
