@@ -128,7 +128,8 @@ def conv_valid(u: Array, w: Array, h: float, *, method: str = "auto") -> Array:
         Grid spacing; each product is weighted by the cell area ``h**2``.
     method : {"auto", "direct", "fft"}, keyword-only
         ``"direct"`` sums in the spatial domain (``torch.nn.functional.conv2d``),
-        ``"fft"`` multiplies real FFT spectra of a fast (2-3-5-smooth) size,
+        ``"fft"`` multiplies real FFT spectra of a fast (2-3-5-smooth) size at least the
+        input's (``scipy.fft`` for NumPy inputs, ``torch.fft`` for tensors),
         ``"auto"`` picks the faster by a measured cost model (:func:`auto_method`).
         All paths are differentiable for torch tensors. On CUDA, float32 ``"direct"``
         convolutions may run in TF32 (``torch.backends.cudnn.allow_tf32``), about three
@@ -467,7 +468,7 @@ def _conjugate(p: float) -> float:
     return p / (p - 1.0)
 
 
-def lp_norm(u: Array, h: float, p: float) -> float | Array:
+def lp_norm(u: Array, h: float, p: float = 2.0) -> float | Array:
     r"""Discrete :math:`L^p` norm of a :math:`PC_h` function, :math:`(h^2\sum|U_{i,j}|^p)^{1/p}`.
 
     For ``p = inf`` it is :math:`\max|U_{i,j}|`. These are the exact :math:`L^p` norms of

@@ -76,10 +76,11 @@ def test_conv_valid_numpy_dtype_and_mixed_dtypes(dtype):
     """NumPy in, NumPy out with u's dtype; a kernel of another float dtype is cast to u's."""
     rng = np.random.default_rng(3)
     U, W = rng.normal(size=(4, 12, 12)).astype(dtype), rng.normal(size=(3, 3))
-    out = fl.conv_valid(U, W, 0.5)
-    assert isinstance(out, np.ndarray) and out.dtype == dtype and out.shape == (4, 10, 10)
     want = np.stack([scipy.signal.convolve(U[b].astype(float), W, mode="valid") * 0.25 for b in range(4)])
-    np.testing.assert_allclose(out, want, rtol=1e-5 if dtype == np.float32 else 1e-12, atol=1e-5)
+    for method in METHODS:
+        out = fl.conv_valid(U, W, 0.5, method=method)
+        assert isinstance(out, np.ndarray) and out.dtype == dtype and out.shape == (4, 10, 10)
+        np.testing.assert_allclose(out, want, rtol=1e-5 if dtype == np.float32 else 1e-12, atol=1e-5)
 
 
 def test_conv_valid_unusual_numpy_layouts():

@@ -17,7 +17,10 @@ Build the site first (``make book`` or the book step of ``make test``); set
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import json
+import shutil
 import http.server
 import os
 import re
@@ -82,11 +85,16 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="module")
-def server():
-    _require_site()
-    handler = functools.partial(_QuietHandler, directory=str(SITE))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+class _Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False  # do not wait for the browser's keep-alive connections
+
+
+@contextlib.contextmanager
+def _serve(directory: Path):
+    """Serve ``directory`` on 127.0.0.1 from a thread; yield the base URL."""
+    handler = functools.partial(_QuietHandler, directory=str(directory))
+    httpd = _Server(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     try:
@@ -94,6 +102,13 @@ def server():
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def server():
+    _require_site()
+    with _serve(SITE) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
@@ -340,3 +355,63 @@ def test_chapter_launch_buttons_and_hidden_setup(rel):
     assert download, f"{rel}: no download button for {notebook}"
     assert ((SITE / rel).parent / download.group(1)).resolve().is_file(), f"{rel}: download link is broken"
     assert "google.colab" not in html, f"{rel}: the Colab setup cell's code is shown (tag it remove-input)"
+
+
+def test_widget_viewer_core_widgets(browser, tmp_path):
+    """book/_assets/widget-viewer.js on widget state that ipywidgets itself serialises:
+    jslink both ways, jsdlink one way, Dropdown -> Tab, and a note for unknown widgets."""
+    import ipywidgets as w
+    from ipywidgets.embed import embed_data
+
+    a = w.IntSlider(value=2, min=0, max=5, description="a")
+    b = w.IntSlider(value=0, min=0, max=5, description="b")
+    w.jslink((a, "value"), (b, "value"))
+    f = w.FloatSlider(value=0.5, min=0, max=1, step=0.25, description="f")
+    g = w.FloatSlider(value=0.0, min=0, max=1, step=0.25, description="g")
+    w.jsdlink((f, "value"), (g, "value"))
+    d = w.Dropdown(options=["x", "y", "z"], index=0, description="pick")
+    tab = w.Tab(children=[w.HTML(f"<b>panel {k}</b>") for k in range(3)])
+    w.jsdlink((d, "index"), (tab, "selected_index"))
+    odd = w.ColorPicker(value="red")
+    data = embed_data(views=[w.VBox([a, b]), w.VBox([f, g]), w.VBox([d, tab]), odd])
+    views = "\n".join(
+        f'<script type="application/vnd.jupyter.widget-view+json">{json.dumps(v)}</script>'
+        for v in data["view_specs"])
+    (tmp_path / "index.html").write_text(
+        "<!DOCTYPE html><html><head><meta charset='utf-8'>"
+        f'<script type="application/vnd.jupyter.widget-state+json">{json.dumps(data["manager_state"])}</script>'
+        '<script src="widget-viewer.js"></script></head><body>'
+        + views + "</body></html>", encoding="utf-8")
+    shutil.copy(ROOT / "book" / "_assets" / "widget-viewer.js", tmp_path / "widget-viewer.js")
+
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    with _serve(tmp_path) as base:
+        page.goto(base + "index.html")
+        page.wait_for_function("() => document.documentElement.dataset.fscnnWidgets === 'rendered'")
+        roots = page.locator(".fscnn-widget")
+        assert roots.count() == 4
+        readouts = page.locator(".fscnn-widget-readout")
+        # jslink copies the source to the target at start: b shows a's 2.
+        assert readouts.all_text_contents() == ["2", "2", "0.50", "0.50"]
+        ranges = page.locator("input[type=range]")
+        ranges.nth(0).focus(); ranges.nth(0).press("ArrowRight")
+        assert readouts.all_text_contents()[:2] == ["3", "3"]
+        ranges.nth(1).focus(); ranges.nth(1).press("ArrowLeft"); ranges.nth(1).press("ArrowLeft")
+        assert readouts.all_text_contents()[:2] == ["1", "1"]  # the link runs both ways
+        ranges.nth(2).focus(); ranges.nth(2).press("ArrowRight")
+        assert readouts.all_text_contents()[2:] == ["0.75", "0.75"]
+        ranges.nth(3).focus(); ranges.nth(3).press("ArrowLeft")
+        assert readouts.all_text_contents()[2:] == ["0.75", "0.50"]  # jsdlink: one way only
+        visible = "() => [...document.querySelectorAll('.widget-html')].filter(e => e.offsetParent).map(e => e.textContent)"
+        assert page.evaluate(visible) == ["panel 0"]
+        page.locator("select").select_option("2")
+        assert page.evaluate(visible) == ["panel 2"]
+        page.locator(".fscnn-widget-tab-button").nth(1).click()
+        assert page.evaluate(visible) == ["panel 1"]
+        assert page.locator(".fscnn-widget-unsupported").all_text_contents() == [
+            "[ColorPicker: run this notebook to use this control]"]
+    page.close()
+    assert not errors, errors

@@ -8,7 +8,6 @@ or raises ValueError/TypeError: never another exception, never a silent NaN.
 import math
 
 import numpy as np
-import pytest
 import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st

@@ -147,15 +147,21 @@
     }
   }
 
-  function formatNumber(value, step) {
+  /* A FloatSlider's readout: its readout_format ".Nf" (ipywidgets' default ".2f"), else
+   * as many decimals as the step has. */
+  function formatNumber(value, format, step) {
     if (typeof value !== "number") {
       return String(value);
     }
-    var decimals = 0;
-    if (step && step < 1) {
-      decimals = Math.min(6, Math.ceil(-Math.log10(step) - 1e-9));
+    var match = /\.(\d+)f$/.exec(format || "");
+    var decimals;
+    if (match) {
+      decimals = parseInt(match[1], 10);
+    } else {
+      var text = String(step || 1);
+      decimals = text.indexOf(".") < 0 ? 0 : text.length - text.indexOf(".") - 1;
     }
-    return value.toFixed(decimals);
+    return value.toFixed(Math.min(decimals, 10));
   }
 
   /* -------------------------------------------------------------- views */
@@ -190,7 +196,7 @@
       if (kind !== "stack") {
         var bar = el("div", "fscnn-widget-tabbar");
         children.forEach(function (_, i) {
-          var button = el("button", "fscnn-widget-tab", titles[i] || String(i + 1));
+          var button = el("button", "fscnn-widget-tab-button", titles[i] || String(i + 1));
           button.type = "button";
           button.addEventListener("click", function () {
             store.set(model, "selected_index", i);
@@ -301,7 +307,7 @@
     return slider(store, model, {
       attr: "value", min: s.min, max: s.max, step: s.step || 0.1,
       parse: function (v) { return parseFloat(v); },
-      label: function (v) { return formatNumber(v, s.step); },
+      label: function (v) { return formatNumber(v, s.readout_format, s.step); },
     });
   };
 
