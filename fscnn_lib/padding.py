@@ -23,6 +23,7 @@ see editor's notes EN-4d and EN-15.
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Callable
 
@@ -33,7 +34,15 @@ from ._validate import Array, check_array, check_choice, check_int
 from .grids import Rectangle
 from .measures import DiracSum
 
-__all__ = ["fold", "reflect_pad", "zero_pad", "reflect_indices", "reflect_extend", "reflect_measure"]
+__all__ = [
+    "fold",
+    "reflect_pad",
+    "zero_pad",
+    "reflect_indices",
+    "reflect_extend",
+    "reflect_measure",
+    "tile_count",
+]
 
 _MODES = ("symmetric", "reflect")
 
@@ -264,6 +273,68 @@ def reflect_extend(
 
     ubar.__doc__ = f"The extension by reflection of u across the sides of {omega!r} (eq. (2))."
     return ubar
+
+
+def _tiles_1d(alpha: float, beta: float, lo: float, hi: float) -> int:
+    """Number of intervals (alpha + k*ell, alpha + (k+1)*ell), k integer, that meet (lo, hi)."""
+    ell = beta - alpha
+    q_lo, q_hi = (lo - alpha) / ell, (hi - alpha) / ell
+    # snap quotients that are integers up to rounding, so that whole tiles are not over-counted
+    r_lo, r_hi = round(q_lo), round(q_hi)
+    q_lo = r_lo if abs(q_lo - r_lo) <= 1e-9 * max(1.0, abs(q_lo)) else q_lo
+    q_hi = r_hi if abs(q_hi - r_hi) <= 1e-9 * max(1.0, abs(q_hi)) else q_hi
+    return int(math.ceil(q_hi) - math.floor(q_lo))
+
+
+def tile_count(omega: Rectangle, big: Rectangle) -> int:
+    r"""The number :math:`K` of reflected copies of :math:`\omega` that meet :math:`\Omega` (S2-REFL, item 5).
+
+    Repeated reflection tiles the plane with the rectangles
+    :math:`(a+k\ell_1,a+(k+1)\ell_1)\times(c+m\ell_2,c+(m+1)\ell_2)`, :math:`k,m\in\mathbb Z`,
+    :math:`\ell_1=b-a`, :math:`\ell_2=d-c`; on each tile :math:`\bar u` is a mirrored copy of
+    :math:`u`. ``tile_count`` counts the tiles whose (open) intersection with
+    :math:`\Omega` is nonempty. This is the constant in the editor's bounds
+
+    .. math:: \|R_{\omega,\Omega}u\|_{L^p(\Omega)}^p\le K\,\|u\|_{L^p(\omega)}^p,\qquad
+              \|D R_{\omega,\Omega}u\|_{L^p(\Omega)}^p\le K\,\|Du\|_{L^p(\omega)}^p,\qquad
+              |DR_{\omega,\Omega}u|(\Omega)\le K\,|Du|(\omega),
+
+    with equality in the first two when :math:`\Omega` is a union of whole tiles.
+
+    Parameters
+    ----------
+    omega : Rectangle
+        The domain :math:`\omega` whose sides are the mirror lines.
+    big : Rectangle
+        The target :math:`\Omega\supset\omega` (editor's note EN-4a).
+
+    Returns
+    -------
+    int
+        :math:`K=K_1K_2\ge1`, the product of the counts along :math:`x_1` and :math:`x_2`.
+
+    Raises
+    ------
+    TypeError
+        If an argument is not a :class:`~fscnn_lib.grids.Rectangle`.
+    ValueError
+        If ``omega`` is not contained in ``big``.
+
+    Examples
+    --------
+    A margin of half a side on every side meets 3 x 3 tiles; two whole sides on the right, 3 x 1:
+
+    >>> from fscnn_lib.grids import Rectangle
+    >>> omega = Rectangle(0, 1, 0, 1)
+    >>> tile_count(omega, Rectangle(-0.5, 1.5, -0.5, 1.5)), tile_count(omega, Rectangle(0, 3, 0, 1))
+    (9, 3)
+    """
+    for name, r in (("omega", omega), ("big", big)):
+        if not isinstance(r, Rectangle):
+            raise TypeError(f"{name} must be a Rectangle, got {type(r).__name__}")
+    if not (big.a <= omega.a and omega.b <= big.b and big.c <= omega.c and omega.d <= big.d):
+        raise ValueError(f"omega {omega!r} must lie inside big {big!r} (R is defined for omega in Omega, EN-4a)")
+    return _tiles_1d(omega.a, omega.b, big.a, big.b) * _tiles_1d(omega.c, omega.d, big.c, big.d)
 
 
 def _images_1d(t: np.ndarray, alpha: float, beta: float, lo: float, hi: float) -> list[np.ndarray]:

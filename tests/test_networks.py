@@ -621,3 +621,19 @@ def test_en7a_counterexample_sup_grows_like_negative_power() -> None:
     s12, s08 = sups(1.2), sups(0.8)
     assert abs(fit_rate(hs[1:], np.diff(s12)) + 0.4) < 0.05, s12
     assert 0.3 < fit_rate(hs[1:], np.diff(s08)) < 0.6, s08  # pre-asymptotic; > 0 means Cauchy
+
+
+@settings(max_examples=30, deadline=None)
+@given(alpha=st.floats(min_value=-3.0, max_value=5.0, allow_nan=False), n=st.integers(1, 6), m=st.integers(1, 4))
+def test_radial_power_kernel_fuzz(alpha: float, n: int, m: int) -> None:
+    """Valid exponents give a symmetric positive (2n, 2n) array; alpha >= 2 and non-dividing h raise."""
+    a, h = n / 8, 1 / 8
+    if alpha >= 2:
+        with pytest.raises(ValueError, match="alpha must be < 2"):
+            radial_power_kernel(alpha, a, h)
+        return
+    w = radial_power_kernel(alpha, a, h)
+    assert w.shape == (2 * n, 2 * n) and np.all(w > 0) and np.all(np.isfinite(w))
+    assert_allclose(w, w.T, rtol=1e-10)
+    with pytest.raises(ValueError, match="must divide half_width"):
+        radial_power_kernel(alpha, a, h * (1 + 1 / (8 * m + 3)))  # a/h = n k/(k+1), k+1 > n

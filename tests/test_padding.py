@@ -190,3 +190,62 @@ def test_reflect_measure_rejects():
         fl.reflect_measure([[0.5, 0.5]], omega, omega)
     with pytest.raises(TypeError, match="big must be a Rectangle"):
         fl.reflect_measure(mu, omega, (0, 1, 0, 1))
+
+
+# ------------------------------------------------------------------ tile count K
+
+@pytest.mark.parametrize(
+    "big, want",
+    [((0, 1, 0, 2), 1), ((-0.5, 1.5, 0, 2), 3), ((-1, 2, -2, 4), 9), ((-0.25, 1, 0, 2.5), 4),
+     ((-1e-3, 1 + 1e-3, 0, 2), 3), ((-3, 1, -4, 2), 12)],
+)
+def test_tile_count_closed_forms(big, want):
+    """K counts the tiles (a+k*l1, a+(k+1)*l1) x (c+m*l2, c+(m+1)*l2) meeting Omega, by hand."""
+    assert fl.tile_count(Rectangle(0, 1, 0, 2), Rectangle(*big)) == want
+
+
+def test_tile_count_brute_force_and_rounding():
+    """Oracle: count tiles whose centre region meets Omega by testing sample points; decimal sides do not over-count."""
+    rng = np.random.default_rng(5)
+    omega = Rectangle(0.1, 0.4, -0.2, 0.5)          # sides 0.3 and 0.7: not exact in binary
+    for _ in range(30):
+        lo1, lo2 = rng.integers(0, 5, size=2)
+        hi1, hi2 = rng.integers(0, 5, size=2)
+        big = Rectangle(0.1 - lo1 * 0.3, 0.4 + hi1 * 0.3, -0.2 - lo2 * 0.7, 0.5 + hi2 * 0.7)
+        assert fl.tile_count(omega, big) == (lo1 + hi1 + 1) * (lo2 + hi2 + 1)
+        # a point inside each tile (tile centres) falls in big exactly for the counted tiles
+        k = np.arange(-10, 10)
+        c1 = 0.1 + (k + 0.5) * 0.3
+        c2 = -0.2 + (k + 0.5) * 0.7
+        inside = np.outer(big.contains(c1, np.full_like(c1, 0.15)), big.contains(np.full_like(c2, 0.25), c2))
+        assert inside.sum() == fl.tile_count(omega, big)
+
+
+def test_tile_count_gives_lp_and_gradient_bounds():
+    """S2-REFL item 5 on a grid: L^p, H^1 and anisotropic TV of symmetric padding are at most K times those of u."""
+    rng = np.random.default_rng(6)
+    U = rng.normal(size=(8, 6))
+    h = 1 / 8
+    omega = Rectangle(0, 1, 0, 0.75)
+    for pad in [(0, 0, 0, 0), (3, 1, 0, 2), (8, 8, 6, 6), (13, 2, 7, 11)]:
+        t, b, l, r = pad
+        big = Rectangle(-t * h, 1 + b * h, -l * h, 0.75 + r * h)
+        K = fl.tile_count(omega, big)
+        V = fl.reflect_pad(U, pad)
+        whole = all(p % n == 0 for p, n in zip(pad, (8, 8, 6, 6)))
+        for lhs, rhs in [((np.abs(V) ** 3).sum(), (np.abs(U) ** 3).sum()),
+                         (fl.h1_seminorm(V, h), fl.h1_seminorm(U, h)),
+                         (fl.tv(V, h, kind="anisotropic"), fl.tv(U, h, kind="anisotropic"))]:
+            assert lhs <= K * rhs * (1 + 1e-12)
+            if whole:
+                np.testing.assert_allclose(lhs, K * rhs, rtol=1e-12)
+
+
+def test_tile_count_rejects():
+    omega = Rectangle(0, 1, 0, 1)
+    with pytest.raises(ValueError, match="must lie inside big"):
+        fl.tile_count(omega, Rectangle(0.5, 2, 0, 1))
+    with pytest.raises(TypeError, match="omega must be a Rectangle"):
+        fl.tile_count((0, 1, 0, 1), omega)
+    with pytest.raises(TypeError, match="big must be a Rectangle"):
+        fl.tile_count(omega, None)

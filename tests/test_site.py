@@ -229,6 +229,8 @@ def test_page(visit, rel):
         assert target.is_file(), f"{rel} redirects to a missing page {refresh.group(1)}"
         return
     _open(visit, rel)
+    weight = visit.bytes_loaded()
+    print(f"{rel}: {weight / 1e6:.2f} MB in {len(visit.local)} requests")
     assert not visit.external, f"{rel} requested non-local URLs: {visit.external}"
 
     leftovers = _raw_math(visit.page.evaluate(RAW_MATH_JS))
@@ -244,8 +246,6 @@ def test_page(visit, rel):
     ]
     assert not errors, f"{rel}: console errors {errors}"
 
-    weight = visit.bytes_loaded()
-    print(f"{rel}: {weight / 1e6:.2f} MB in {len(visit.local)} requests")
     assert weight <= PAGE_BUDGET_BYTES, (
         f"{rel} loads {weight / 1e6:.2f} MB (budget {PAGE_BUDGET_BYTES / 1e6:.1f} MB): "
         + ", ".join(sorted({u.split('?')[0].rsplit('/', 1)[-1] for u in visit.local}))
@@ -378,7 +378,7 @@ def test_widget_viewer_core_widgets(browser, tmp_path):
         f'<script type="application/vnd.jupyter.widget-view+json">{json.dumps(v)}</script>'
         for v in data["view_specs"])
     (tmp_path / "index.html").write_text(
-        "<!DOCTYPE html><html><head><meta charset='utf-8'>"
+        "<!DOCTYPE html><html><head><meta charset='utf-8'><link rel='icon' href='data:,'>"
         f'<script type="application/vnd.jupyter.widget-state+json">{json.dumps(data["manager_state"])}</script>'
         '<script src="widget-viewer.js"></script></head><body>'
         + views + "</body></html>", encoding="utf-8")
