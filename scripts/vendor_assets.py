@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
-"""Fetch the browser assets the book serves itself (MathJax) from npm.
+"""Fetch the browser assets the book serves itself (MathJax, require.js, html-manager) from npm.
 
 The built site is self-contained: it loads MathJax from its own ``_static/npm/``
 folder, never from a CDN, so it works offline, on a course intranet and in the browser
-test (which aborts every non-local request). The widgets need no download: the small
-viewer ``book/_assets/widget-viewer.js`` renders their stored state.
+test (which aborts every non-local request). The widgets are drawn by the small viewer
+``book/_assets/widget-viewer.js``; only on a page holding a widget that the viewer does
+not support does it load require.js and the official ``@jupyter-widgets/html-manager``
+(``embed-amd.js``, 4.4 MB, and the Font Awesome fonts it asks for at run time) from
+``_static/npm/`` and let them draw that page's widgets instead.
 The files come from their npm packages, fetched with ``npm pack`` (the npm registry's
 ordinary client) and cached in ``vendor_cache/tarballs/``; the files the site needs are
 extracted into ``vendor_cache/static/npm/``, which ``_config.yml`` lists in
@@ -50,6 +53,20 @@ PACKAGES: dict[str, list[tuple[str, str]]] = {
         ("package/es5/output/chtml/fonts/woff-v2/*.woff", "mathjax/es5/output/chtml/fonts/woff-v2"),
         ("package/es5/a11y/assistive-mml.js", "mathjax/es5/a11y"),
         ("package/LICENSE", "mathjax"),
+    ],
+    # The fallback widget renderer (book/_assets/widget-viewer.js loads both on demand).
+    # requirejs ships only the unminified require.js (84 KB).
+    "requirejs@2.3.4": [
+        ("package/require.js", "requirejs"),
+    ],
+    # embed-amd.js holds @jupyter-widgets/base, controls, output and html-manager; at run
+    # time it asks only for its hashed Font Awesome fonts, next to itself (the viewer sets
+    # __jupyter_widgets_assets_path__ to this folder). No source maps, no embed.js.
+    "@jupyter-widgets/html-manager@1.0.6": [
+        ("package/dist/embed-amd.js", "@jupyter-widgets/html-manager/dist"),
+        ("package/dist/*.woff2", "@jupyter-widgets/html-manager/dist"),
+        ("package/dist/*.woff", "@jupyter-widgets/html-manager/dist"),
+        ("package/LICENSE", "@jupyter-widgets/html-manager"),
     ],
 }
 

@@ -8,8 +8,10 @@ For every page: MathJax has typeset all math (no raw ``$$``, ``\\(`` or ``\\[`` 
 outside code), no console errors beyond known harmless ones, every internal link
 resolves (file and anchor), and the page with everything it loads weighs at most
 3 MB. For chapter pages: theorem boxes (sphinx-proof) and exercises with solutions
-(sphinx-exercise) are present, every widget renders, and pressing ArrowRight on a
-slider changes the frame it shows.
+(sphinx-exercise) are present, every widget renders through the small viewer (never the
+4.4 MB html-manager fallback), and pressing ArrowRight on a slider changes the frame it
+shows. On stand-alone pages of ipywidgets' own state: the viewer's core widgets, and the
+fallback to the official html-manager, served from the site, for a widget it lacks.
 
 Build the site first (``make book`` or the book step of ``make test``); set
 ``FSCNN_SITE_DIR`` to test another build.
@@ -246,6 +248,10 @@ def test_page(visit, rel):
     ]
     assert not errors, f"{rel}: console errors {errors}"
 
+    renderer = visit.page.evaluate("() => document.documentElement.dataset.fscnnWidgetRenderer || null")
+    fallback = [u for u in visit.local if "/npm/requirejs/" in u or "/html-manager/" in u]
+    if renderer != "html-manager":
+        assert not fallback, f"{rel} loads the widget fallback without needing it: {fallback}"
     assert weight <= PAGE_BUDGET_BYTES, (
         f"{rel} loads {weight / 1e6:.2f} MB (budget {PAGE_BUDGET_BYTES / 1e6:.1f} MB): "
         + ", ".join(sorted({u.split('?')[0].rsplit('/', 1)[-1] for u in visit.local}))
@@ -266,6 +272,10 @@ def test_chapter_boxes_and_widgets(visit, rel):
     assert n_solution >= 3, f"{rel}: {n_solution} solutions (div.solution), want >= 3"
 
     n_views = page.locator(VIEW_SCRIPT).count()
+    renderer = page.evaluate("() => document.documentElement.dataset.fscnnWidgetRenderer || null")
+    assert renderer in (None, "viewer"), (
+        f"{rel}: a widget that book/_assets/widget-viewer.js does not support made the page load "
+        "the 4.4 MB html-manager (see the browser console): use the supported widgets")
     roots = page.locator(".fscnn-widget")
     assert roots.count() == n_views, f"{rel}: {n_views} widget views but {roots.count()} rendered"
     unsupported = page.locator(".fscnn-widget-unsupported").all_text_contents()
@@ -357,11 +367,73 @@ def test_chapter_launch_buttons_and_hidden_setup(rel):
     assert "google.colab" not in html, f"{rel}: the Colab setup cell's code is shown (tag it remove-input)"
 
 
+def _widget_page(tmp_path: Path, views: list, mathjax: bool = False, vendored: bool = True) -> Path:
+    """A page one folder deep, ``sub/index.html``, holding the widget state that ipywidgets
+    itself serialises for ``views``, with book/_assets/widget-viewer.js and the site's
+    vendored npm assets (require.js, html-manager, MathJax) in ``_static/`` as in the book.
+    Returns the folder to serve."""
+    from ipywidgets.embed import embed_data
+
+    _require_site()
+    data = embed_data(views=views)
+    view_tags = "\n".join(
+        f'<div class="cell_output"><script type="application/vnd.jupyter.widget-view+json">'
+        f"{json.dumps(v)}</script></div>"
+        for v in data["view_specs"])
+    static = tmp_path / "_static"
+    static.mkdir()
+    shutil.copy(ROOT / "book" / "_assets" / "widget-viewer.js", static / "widget-viewer.js")
+    if vendored:
+        shutil.copytree(SITE / "_static" / "npm", static / "npm")
+    head = ""
+    if mathjax:
+        head = ('<script>window.MathJax = {loader: {load: ["input/tex", "output/chtml"]}};</script>'
+                '<script defer src="../_static/npm/mathjax/es5/startup.js"></script>')
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "index.html").write_text(
+        "<!DOCTYPE html><html><head><meta charset='utf-8'><link rel='icon' href='data:,'>"
+        + head +
+        f'<script type="application/vnd.jupyter.widget-state+json">{json.dumps(data["manager_state"])}</script>'
+        '<script src="../_static/widget-viewer.js"></script></head><body>'
+        + view_tags + "</body></html>", encoding="utf-8")
+    return tmp_path
+
+
+@contextlib.contextmanager
+def _widget_visit(browser, root: Path):
+    """Open ``sub/index.html`` of ``root`` (served locally; every other request aborted)
+    and wait until the widgets have rendered; yield the Visit."""
+    context = browser.new_context(service_workers="block")
+    page = context.new_page()
+    with _serve(root) as base:
+        v = Visit(page, base)
+
+        def route(r):
+            if r.request.url.startswith(base):
+                v.local.append(r.request.url)
+                r.continue_()
+            else:
+                v.external.append(r.request.url)
+                r.abort()
+
+        page.route("**/*", route)
+        page.on("response", lambda resp: v.failed.append((resp.status, resp.url)) if resp.status >= 400 else None)
+        page.on("console", lambda m: v.console.append(f"{m.type}: {m.text}") if m.type == "error" else None)
+        page.on("pageerror", lambda e: v.console.append(f"pageerror: {e}"))
+        try:
+            page.goto(base + "sub/index.html")
+            page.wait_for_function("() => document.documentElement.dataset.fscnnWidgets === 'rendered'",
+                                   timeout=30_000)
+            yield v
+        finally:
+            context.close()
+
+
 def test_widget_viewer_core_widgets(browser, tmp_path):
     """book/_assets/widget-viewer.js on widget state that ipywidgets itself serialises:
-    jslink both ways, jsdlink one way, Dropdown -> Tab, and a note for unknown widgets."""
+    jslink both ways, jsdlink one way, Dropdown -> Tab; supported widgets only, so neither
+    require.js nor the html-manager is loaded."""
     import ipywidgets as w
-    from ipywidgets.embed import embed_data
 
     a = w.IntSlider(value=2, min=0, max=5, description="a")
     b = w.IntSlider(value=0, min=0, max=5, description="b")
@@ -372,27 +444,13 @@ def test_widget_viewer_core_widgets(browser, tmp_path):
     d = w.Dropdown(options=["x", "y", "z"], index=0, description="pick")
     tab = w.Tab(children=[w.HTML(f"<b>panel {k}</b>") for k in range(3)])
     w.jsdlink((d, "index"), (tab, "selected_index"))
-    odd = w.ColorPicker(value="red")
-    data = embed_data(views=[w.VBox([a, b]), w.VBox([f, g]), w.VBox([d, tab]), odd])
-    views = "\n".join(
-        f'<script type="application/vnd.jupyter.widget-view+json">{json.dumps(v)}</script>'
-        for v in data["view_specs"])
-    (tmp_path / "index.html").write_text(
-        "<!DOCTYPE html><html><head><meta charset='utf-8'><link rel='icon' href='data:,'>"
-        f'<script type="application/vnd.jupyter.widget-state+json">{json.dumps(data["manager_state"])}</script>'
-        '<script src="widget-viewer.js"></script></head><body>'
-        + views + "</body></html>", encoding="utf-8")
-    shutil.copy(ROOT / "book" / "_assets" / "widget-viewer.js", tmp_path / "widget-viewer.js")
-
-    page = browser.new_page()
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    with _serve(tmp_path) as base:
-        page.goto(base + "index.html")
-        page.wait_for_function("() => document.documentElement.dataset.fscnnWidgets === 'rendered'")
+    w.ColorPicker(value="red")  # in the state but never displayed: no fallback
+    root = _widget_page(tmp_path, [w.VBox([a, b]), w.VBox([f, g]), w.VBox([d, tab])])
+    with _widget_visit(browser, root) as v:
+        page = v.page
+        assert page.evaluate("() => document.documentElement.dataset.fscnnWidgetRenderer") == "viewer"
         roots = page.locator(".fscnn-widget")
-        assert roots.count() == 4
+        assert roots.count() == 3
         readouts = page.locator(".fscnn-widget-readout")
         # jslink copies the source to the target at start: b shows a's 2.
         assert readouts.all_text_contents() == ["2", "2", "0.50", "0.50"]
@@ -411,7 +469,71 @@ def test_widget_viewer_core_widgets(browser, tmp_path):
         assert page.evaluate(visible) == ["panel 2"]
         page.locator(".fscnn-widget-tab-button").nth(1).click()
         assert page.evaluate(visible) == ["panel 1"]
+        assert page.locator(".fscnn-widget-unsupported").count() == 0
+        page.wait_for_load_state("networkidle")
+        heavy = [u for u in v.local if "require" in u or "html-manager" in u]
+        assert not heavy, f"a page of supported widgets loaded the fallback: {heavy}"
+    assert not v.external, v.external
+    assert not v.failed, v.failed
+    assert not v.console, v.console
+
+
+def test_widget_fallback_html_manager(browser, tmp_path):
+    """A widget the viewer does not support (ColorPicker, ToggleButtons): the page is rendered
+    by the official html-manager, loaded with require.js from the site itself (never a CDN),
+    once (no view drawn twice); a jslinked slider still works and LaTeX in a widget label is
+    typeset by MathJax 3 through the viewer's MathJax 2 shim."""
+    import ipywidgets as w
+
+    a = w.IntSlider(value=2, min=0, max=5, description=r"\(\alpha\)")
+    b = w.IntSlider(value=0, min=0, max=5, description="b")
+    w.jslink((a, "value"), (b, "value"))
+    picker = w.ColorPicker(value="#ff0000", description="colour")
+    toggles = w.ToggleButtons(options=["x", "y", "z"], description="mode")
+    root = _widget_page(tmp_path, [w.VBox([a, b]), w.HBox([picker, toggles])], mathjax=True)
+    with _widget_visit(browser, root) as v:
+        page = v.page
+        assert page.evaluate("() => document.documentElement.dataset.fscnnWidgetRenderer") == "html-manager"
+        assert page.locator(".fscnn-widget").count() == 0, "the viewer rendered too"
+        assert page.locator(".widget-subarea").count() == 2, "a view rendered twice or not at all"
+        assert page.locator(".widget-colorpicker").count() == 1
+        assert page.locator(".widget-toggle-button").count() == 3
+        readouts = page.locator(".widget-subarea .widget-readout")
+        assert readouts.all_text_contents() == ["2", "2"]  # jslink copied a to b
+        handle = page.locator(".noUi-handle").first
+        handle.focus()
+        handle.press("ArrowRight")
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('.widget-readout')].every(r => r.textContent === '3')",
+            timeout=5_000)
+        page.evaluate("async () => { await MathJax.startup.promise; }")
+        assert page.locator(".widget-label mjx-container").count() >= 1, "the LaTeX label was not typeset"
+        page.wait_for_load_state("networkidle")
+        local = [urllib.parse.urlsplit(u).path for u in v.local]
+        assert "/_static/npm/requirejs/require.js" in local, local
+        assert "/_static/npm/@jupyter-widgets/html-manager/dist/embed-amd.js" in local, local
+        print(f"fallback: {len(local)} local requests, failed {v.failed}, console {v.console}")
+    assert not v.external, f"requests that left the site: {v.external}"
+    assert all(s == 404 and re.search(r"\.(woff2?|ttf|eot|svg)$", u.split("?")[0]) for s, u in v.failed), v.failed
+    errors = [c for c in v.console
+              if not any(p.search(c) for p in HARMLESS_CONSOLE) and "Failed to load resource" not in c]
+    assert not errors, errors
+
+
+def test_widget_fallback_unavailable(browser, tmp_path):
+    """Without the vendored html-manager, the viewer still draws what it supports and shows
+    an unknown widget as a note that it needs a kernel (and the console says why)."""
+    import ipywidgets as w
+
+    a = w.IntSlider(value=1, min=0, max=3, description="a")
+    root = _widget_page(tmp_path, [a, w.ColorPicker(value="red")], vendored=False)
+    with _widget_visit(browser, root) as v:
+        page = v.page
+        assert page.evaluate("() => document.documentElement.dataset.fscnnWidgetRenderer") == "viewer"
+        assert page.locator(".fscnn-widget").count() == 2
+        assert page.locator(".fscnn-widget-readout").all_text_contents() == ["1"]
         assert page.locator(".fscnn-widget-unsupported").all_text_contents() == [
             "[ColorPicker: run this notebook to use this control]"]
-    page.close()
-    assert not errors, errors
+    assert not v.external, v.external
+    assert [urllib.parse.urlsplit(u).path for _, u in v.failed] == ["/_static/npm/requirejs/require.js"]
+    assert any("cannot load" in c for c in v.console), v.console

@@ -6,12 +6,28 @@
  *   <script type="application/vnd.jupyter.widget-view+json">   (one per displayed widget)
  * and adds this file (nb_ipywidgets_js in _config.yml) only to pages that have such state.
  *
- * The official renderer, @jupyter-widgets/html-manager, weighs 1.6 to 4.4 MB; with the theme
- * and MathJax, a chapter page would break the book's 3 MB page budget. This viewer instead
- * renders the core widgets the book uses (fscnn_lib.widgets.stack_explorer: a slider tied to
- * a Stack of images by jslink) and a few more, and runs jslink/jsdlink links in the browser,
- * so moving a slider changes the frame with no kernel. A widget it does not know is shown
- * as a note that it needs a live kernel (the browser test fails on such notes).
+ * Two renderers, one per page, never both:
+ * 1. Default: this viewer (12 KB). It renders the core widgets the book uses
+ *    (fscnn_lib.widgets.stack_explorer: a slider tied to a Stack of images by jslink) and a
+ *    few more (boxes, Tab/Accordion, sliders, Dropdown, Label/HTML, Output), and runs
+ *    jslink/jsdlink in the browser, so moving a slider changes the frame with no kernel.
+ *    The official @jupyter-widgets/html-manager weighs 1.6 to 4.4 MB; with the theme and
+ *    MathJax it would break the book's 3 MB page budget, so pages whose widgets are all
+ *    supported never load it (nor require.js).
+ * 2. Fallback: when a displayed widget uses a model this viewer has no view for (a
+ *    ColorPicker, ToggleButtons, ...), the viewer renders nothing itself; after the page
+ *    and MathJax have loaded it installs a MathJax 2 `MathJax.Hub.Queue` -> MathJax 3
+ *    `typesetPromise` shim (html-manager 1.0.x typesets labels through MathJax 2's API),
+ *    then loads require.js 2.3.4 and html-manager 1.0.6's dist/embed-amd.js from the site
+ *    itself (_static/npm/, vendored from npm by scripts/vendor_assets.py; URLs relative to
+ *    this script, so they work from any page depth; no CDN, no SRI), and embed-amd.js
+ *    renders every widget view of the page (a .widget-subarea before each view script).
+ *    `__jupyter_widgets_assets_path__` points it at its own Font Awesome fonts. Such a
+ *    page weighs about 5 MB: the browser test's 3 MB budget flags it.
+ *    Should the fallback fail to load, the viewer renders the page itself and shows each
+ *    unknown widget as a note that it needs a live kernel.
+ * <html data-fscnn-widgets="rendered"> marks the end of either path (the browser test waits
+ * for it); data-fscnn-widget-renderer says which one ran ("viewer" or "html-manager").
  */
 (function () {
   "use strict";
@@ -19,6 +35,16 @@
   var STATE_TYPE = "application/vnd.jupyter.widget-state+json";
   var VIEW_TYPE = "application/vnd.jupyter.widget-view+json";
   var PREFIX = "IPY_MODEL_";
+  /* Models with no view of their own, which the viewer handles or may ignore. */
+  var PLUMBING = /^(Layout|[A-Za-z]*Style|Link|DirectionalLink)Model$/;
+  /* The folder this script was served from (the site's _static/), at any page depth. */
+  var SCRIPT = document.currentScript ||
+    Array.prototype.slice.call(document.querySelectorAll('script[src*="widget-viewer.js"]')).pop();
+  var BASE = new URL(".", SCRIPT && SCRIPT.src ? SCRIPT.src : document.baseURI).href;
+  var REQUIRE_JS = "npm/requirejs/require.js";
+  var MANAGER_DIR = "npm/@jupyter-widgets/html-manager/dist/";
+  var MANAGER_JS = MANAGER_DIR + "embed-amd.js";
+  var FALLBACK_TIMEOUT_MS = 30000;
 
   /* ---------------------------------------------------------------- models */
 
@@ -387,7 +413,163 @@
     return view(store, model);
   }
 
+  /* ---------------------------------------------- fallback: html-manager */
+
+  /* The names of the models reachable from the displayed views that no view here supports. */
+  function unsupportedModels(store, rootIds) {
+    var seen = {};
+    var missing = {};
+    function visit(value) {
+      if (typeof value === "string") {
+        var model = value.indexOf(PREFIX) === 0 ? store.get(value) : null;
+        if (model && !seen[model.id]) {
+          seen[model.id] = true;
+          if (!VIEWS[model.name] && !PLUMBING.test(model.name)) {
+            missing[model.name] = true;
+          }
+          visit(model.state);
+        }
+      } else if (Array.isArray(value)) {
+        value.forEach(visit);
+      } else if (value && typeof value === "object" && value.base64 === undefined) {
+        Object.keys(value).forEach(function (key) {
+          visit(value[key]);
+        });
+      }
+    }
+    rootIds.forEach(function (id) {
+      visit(PREFIX + id);
+    });
+    return Object.keys(missing);
+  }
+
+  function loadScript(src) {
+    return new Promise(function (resolve, reject) {
+      var script = document.createElement("script");
+      script.src = src;
+      script.onload = resolve;
+      script.onerror = function () {
+        reject(new Error("widget-viewer: cannot load " + src));
+      };
+      document.head.appendChild(script);
+    });
+  }
+
+  function pageLoaded() {
+    return new Promise(function (resolve) {
+      if (document.readyState === "complete") {
+        resolve();
+      } else {
+        window.addEventListener("load", resolve);
+      }
+    });
+  }
+
+  /* html-manager 1.0.x typesets widget labels with MathJax 2's
+   * MathJax.Hub.Queue(["Typeset", MathJax.Hub, node]); the book runs MathJax 3. */
+  function installMathJax2Shim() {
+    var mj = window.MathJax;
+    if (!mj || mj.Hub) {
+      return;
+    }
+    mj.Hub = {
+      Queue: function () {
+        Array.prototype.forEach.call(arguments, function (job) {
+          if (typeof job === "function") {
+            job();
+          } else if (Array.isArray(job) && job[0] === "Typeset" && mj.typesetPromise) {
+            var nodes = job[2] ? [job[2]] : undefined;
+            mj.startup.promise = Promise.resolve(mj.startup.promise)
+              .then(function () {
+                return mj.typesetPromise(nodes);
+              })
+              .catch(function (err) {
+                console.warn("widget-viewer: MathJax could not typeset a widget", err);
+              });
+          }
+        });
+      },
+      Config: function () {},
+      Register: { StartupHook: function () {}, MessageHook: function () {} },
+    };
+  }
+
+  /* Resolve once embed-amd.js has put a rendered .widget-subarea before every view script. */
+  function managerDone(viewScripts) {
+    return new Promise(function (resolve, reject) {
+      var start = Date.now();
+      (function poll() {
+        var done = viewScripts.every(function (script) {
+          var prev = script.previousElementSibling;
+          return prev && prev.classList.contains("widget-subarea") && prev.firstElementChild;
+        });
+        if (done) {
+          resolve();
+        } else if (Date.now() - start > FALLBACK_TIMEOUT_MS) {
+          reject(new Error("widget-viewer: html-manager rendered no widget in " +
+            FALLBACK_TIMEOUT_MS / 1000 + " s"));
+        } else {
+          setTimeout(poll, 50);
+        }
+      })();
+    });
+  }
+
+  function useHtmlManager(store, views, unknown) {
+    var root = document.documentElement;
+    root.setAttribute("data-fscnn-widgets", "loading");
+    console.info("widget-viewer: " + unknown.join(", ") +
+      " not supported here; loading @jupyter-widgets/html-manager from " + BASE + MANAGER_DIR);
+    var loaded = false;
+    pageLoaded()
+      .then(function () {
+        var mj = window.MathJax;
+        return mj && mj.startup && mj.startup.promise ? mj.startup.promise : null;
+      })
+      .then(function () {
+        installMathJax2Shim();
+        // define() must not exist while the page's own scripts load: require.js comes last.
+        return window.requirejs ? null : loadScript(BASE + REQUIRE_JS);
+      })
+      .then(function () {
+        window.__jupyter_widgets_assets_path__ = BASE + MANAGER_DIR;
+        return loadScript(BASE + MANAGER_JS);
+      })
+      .then(function () {
+        loaded = true; // embed-amd.js renders every view of the page by itself
+        return managerDone(views.filter(function (v) {
+          return store.get(v.spec.model_id);
+        }).map(function (v) {
+          return v.script;
+        }));
+      })
+      .then(function () {
+        root.setAttribute("data-fscnn-widget-renderer", "html-manager");
+        root.setAttribute("data-fscnn-widgets", "rendered");
+      })
+      .catch(function (err) {
+        console.error(err);
+        if (!loaded) {
+          renderViews(store, views); // the viewer, with a note for each unknown widget
+        } else {
+          root.setAttribute("data-fscnn-widget-renderer", "html-manager");
+          root.setAttribute("data-fscnn-widgets", "rendered");
+        }
+      });
+  }
+
   /* ------------------------------------------------------------------ main */
+
+  function renderViews(store, views) {
+    views.forEach(function (view) {
+      var root = el("div", "jupyter-widgets fscnn-widget");
+      root.appendChild(render(store, store.get(view.spec.model_id)));
+      view.script.parentNode.insertBefore(root, view.script.nextSibling);
+    });
+    store.connectLinks();
+    document.documentElement.setAttribute("data-fscnn-widget-renderer", "viewer");
+    document.documentElement.setAttribute("data-fscnn-widgets", "rendered");
+  }
 
   function main() {
     var stateScript = document.querySelector('script[type="' + STATE_TYPE + '"]');
@@ -401,20 +583,20 @@
       console.error("widget-viewer: cannot read the widget state", err);
       return;
     }
+    var views = [];
     document.querySelectorAll('script[type="' + VIEW_TYPE + '"]').forEach(function (script) {
-      var view;
       try {
-        view = JSON.parse(script.textContent);
+        views.push({ script: script, spec: JSON.parse(script.textContent) });
       } catch (err) {
         console.error("widget-viewer: cannot read a widget view", err);
-        return;
       }
-      var root = el("div", "jupyter-widgets fscnn-widget");
-      root.appendChild(render(store, store.get(view.model_id)));
-      script.parentNode.insertBefore(root, script.nextSibling);
     });
-    store.connectLinks();
-    document.documentElement.setAttribute("data-fscnn-widgets", "rendered");
+    var unknown = unsupportedModels(store, views.map(function (v) { return v.spec.model_id; }));
+    if (unknown.length) {
+      useHtmlManager(store, views, unknown);
+    } else {
+      renderViews(store, views);
+    }
   }
 
   if (document.readyState === "loading") {
