@@ -537,3 +537,64 @@ def test_widget_fallback_unavailable(browser, tmp_path):
     assert not v.external, v.external
     assert [urllib.parse.urlsplit(u).path for _, u in v.failed] == ["/_static/npm/requirejs/require.js"]
     assert any("cannot load" in c for c in v.console), v.console
+
+
+@pytest.mark.skipif(not CHAPTERS, reason="no chapters built")
+def test_chapter_fallback_html_manager(visit):
+    """A built chapter page with a ColorPicker (state written by ipywidgets) added to its widget
+    state: the whole page's widgets are rendered by the official html-manager, loaded from the
+    site's _static/npm/ at the chapter's depth; the chapter's jslinked slider still changes the
+    frame of its Stack; no request leaves the site, no console errors beyond harmless ones."""
+    import ipywidgets as w
+    from ipywidgets.embed import embed_data
+
+    _require_site()
+    rel = next((c for c in CHAPTERS if "widget-view+json" in
+                (SITE / c).read_text(encoding="utf-8")), None)
+    if rel is None:
+        pytest.skip("no chapter holds widgets")
+    html = (SITE / rel).read_text(encoding="utf-8")
+    m = re.search(r'(<script type="application/vnd.jupyter.widget-state\+json">)(.*?)(</script>)', html, re.S)
+    state = json.loads(m.group(2))
+    extra = embed_data(views=[w.ColorPicker(value="#00ff00", description=r"colour \(c\)")])
+    state["state"].update(extra["manager_state"]["state"])
+    view = json.dumps(extra["view_specs"][0])
+    html = (html[:m.start(2)] + json.dumps(state) + html[m.end(2):]).replace(
+        "</main>", f'<div class="cell_output"><script type="application/vnd.jupyter.widget-view+json">'
+                   f"{view}</script></div></main>", 1)
+    target = visit.base + rel
+
+    def serve_modified(r):
+        visit.local.append(r.request.url)
+        r.fulfill(body=html, content_type="text/html; charset=utf-8")
+
+    visit.page.route(lambda url: url.split("?")[0] == target, serve_modified)
+    _open(visit, rel)
+    page = visit.page
+    print(f"{rel} with a ColorPicker (html-manager fallback): {visit.bytes_loaded() / 1e6:.2f} MB "
+          f"in {len(visit.local)} requests")
+    assert page.evaluate("() => document.documentElement.dataset.fscnnWidgetRenderer") == "html-manager"
+    n_views = page.locator(VIEW_SCRIPT).count()
+    assert page.locator(".fscnn-widget").count() == 0, "the viewer rendered too"
+    assert page.locator(".widget-subarea").count() == n_views
+    assert page.locator(".widget-colorpicker").count() == 1
+    assert page.locator(".widget-subarea .widget-label mjx-container").count() >= 1, "LaTeX label not typeset"
+    shown = ("() => [...document.querySelectorAll('.widget-subarea img')]"
+             ".filter(i => i.offsetParent !== null).map(i => i.src)")
+    before = page.evaluate(shown)
+    handle = page.locator(".noUi-handle").first
+    handle.scroll_into_view_if_needed()
+    handle.focus()
+    handle.press("ArrowRight")
+    page.wait_for_function(f"before => JSON.stringify(({shown})()) !== JSON.stringify(before)",
+                           arg=before, timeout=5_000)
+    page.wait_for_load_state("networkidle")
+    local = [urllib.parse.urlsplit(u).path for u in visit.local]
+    assert "/_static/npm/requirejs/require.js" in local
+    assert "/_static/npm/@jupyter-widgets/html-manager/dist/embed-amd.js" in local
+    assert not visit.external, f"requests that left the site: {visit.external}"
+    font = re.compile(r"\.(woff2?|ttf|eot|svg)$")
+    assert all(s == 404 and font.search(u.split("?")[0]) for s, u in visit.failed), visit.failed
+    errors = [c for c in visit.console
+              if not any(p.search(c) for p in HARMLESS_CONSOLE) and "Failed to load resource" not in c]
+    assert not errors, errors

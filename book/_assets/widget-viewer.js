@@ -22,8 +22,8 @@
  *    itself (_static/npm/, vendored from npm by scripts/vendor_assets.py; URLs relative to
  *    this script, so they work from any page depth; no CDN, no SRI), and embed-amd.js
  *    renders every widget view of the page (a .widget-subarea before each view script).
- *    `__jupyter_widgets_assets_path__` points it at its own Font Awesome fonts. Such a
- *    page weighs about 5 MB: the browser test's 3 MB budget flags it.
+ *    require.js paths point its bundles at their Font Awesome fonts, vendored too. Such a
+ *    chapter page weighs about 7.3 MB: the browser test's 3 MB budget flags it.
  *    Should the fallback fail to load, the viewer renders the page itself and shows each
  *    unknown widget as a note that it needs a live kernel.
  * <html data-fscnn-widgets="rendered"> marks the end of either path (the browser test waits
@@ -532,7 +532,19 @@
         return window.requirejs ? null : loadScript(BASE + REQUIRE_JS);
       })
       .then(function () {
-        window.__jupyter_widgets_assets_path__ = BASE + MANAGER_DIR;
+        // embed-amd.js holds four webpack bundles, each of which finds its fonts next to
+        // its module's require.js URL (one also reads __jupyter_widgets_assets_path__):
+        // map all four into the vendored dist/ folder.
+        var dist = BASE + MANAGER_DIR;
+        window.__jupyter_widgets_assets_path__ = dist;
+        window.requirejs.config({
+          paths: {
+            "@jupyter-widgets/base": dist + "base",
+            "@jupyter-widgets/controls": dist + "controls",
+            "@jupyter-widgets/html-manager": dist + "html-manager",
+            "@jupyter-widgets/html-manager/dist/libembed-amd": dist + "libembed-amd",
+          },
+        });
         return loadScript(BASE + MANAGER_JS);
       })
       .then(function () {
