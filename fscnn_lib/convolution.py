@@ -52,6 +52,8 @@ __all__ = [
     "lp_norm",
     "young_bound",
     "holder_bound",
+    "translation_difference",
+    "modulus_bound",
 ]
 
 _METHODS = ("direct", "fft", "auto")
@@ -572,6 +574,119 @@ def holder_bound(u: Array, w: Array, h: float, p: float) -> tuple[float, float]:
     _check_2d(u, "u")
     out = conv_valid(u, w, h)
     return lp_norm(out, h, math.inf), lp_norm(u, h, _conjugate(p)) * lp_norm(w, h, p)
+
+
+def _check_shift(shift: object) -> tuple[int, int]:
+    if not isinstance(shift, (tuple, list)) or len(shift) != 2:
+        raise TypeError(f"shift must be a pair (s1, s2) of ints (the translation in cells), got {shift!r}")
+    out = []
+    for s in shift:
+        if isinstance(s, bool) or not isinstance(s, numbers.Integral):
+            raise TypeError(f"shift must hold ints (cells), got {type(s).__name__}")
+        out.append(int(s))
+    return out[0], out[1]
+
+
+def translation_difference(u: Array, h: float, shift: tuple[int, int], p: float) -> float:
+    r"""The :math:`L^p(\mathbb R^2)` norm of :math:`\tilde u(\cdot+t)-\tilde u` for a :math:`PC_h` function.
+
+    :math:`\tilde u` is the zero extension of the piecewise constant function with
+    coefficients ``u`` (notation of Section 2) and :math:`t=h\,(s_1,s_2)` a translation by
+    whole cells. Continuity of translations in :math:`L^q`, :math:`q<\infty`, is what
+    makes :math:`u*w` continuous in Proposition 2.1 (proof, step 4).
+
+    Parameters
+    ----------
+    u : array, shape (N, M)
+        Coefficients of the piecewise constant function.
+    h : float
+        Grid spacing.
+    shift : (int, int)
+        The translation :math:`(s_1,s_2)` in cells; either sign.
+    p : float in [1, inf]
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    An indicator of a square of side 1, moved by t along an axis, changes on two strips of
+    area t each, so the L^1 difference is 2t:
+
+    >>> import numpy as np
+    >>> round(translation_difference(np.ones((8, 8)), 1 / 8, (1, 0), 1.0), 12)
+    0.25
+    """
+    p = _check_p(p)
+    _check_2d(u, "u")
+    s1, s2 = _check_shift(shift)
+    ext = zero_pad(u, (abs(s1), abs(s1), abs(s2), abs(s2)))
+    if isinstance(ext, torch.Tensor):
+        moved = torch.roll(ext, shifts=(-s1, -s2), dims=(-2, -1))
+    else:
+        moved = np.roll(ext, (-s1, -s2), axis=(-2, -1))
+    return float(lp_norm(moved - ext, h, p))
+
+
+def modulus_bound(
+    u: Array, w: Array, h: float, shift: tuple[int, int], p: float, *, translate: str = "input"
+) -> tuple[float, float]:
+    r"""Both sides of the modulus-of-continuity estimate of Proposition 2.1 (proof, step 4; EN-3c).
+
+    With :math:`V=u*w` (:func:`conv_valid`) and :math:`t=h\,(s_1,s_2)`,
+
+    .. math:: \max_x|V(x+t)-V(x)| \le
+              \|\tilde u(\cdot+t)-\tilde u\|_{p'}\,\|w\|_p \quad(\text{translate="input"}),
+
+    .. math:: \max_x|V(x+t)-V(x)| \le
+              \|u\|_{p'}\,\|\tilde w(\cdot+t)-\tilde w\|_p \quad(\text{translate="kernel"}).
+
+    The first is informative for :math:`p>1` (:math:`p'<\infty`), the second for
+    :math:`p<\infty`, in particular :math:`p=1` (EN-3b). Both hold exactly on the grid.
+
+    Parameters
+    ----------
+    u : array, shape (N', M')
+    w : array, shape (n, m)
+    h : float
+    shift : (int, int)
+        The translation in cells; it must be smaller than the output in each direction.
+    p : float in [1, inf]
+        The kernel's exponent.
+    translate : {"input", "kernel"}, keyword-only
+        Which factor carries the translation.
+
+    Returns
+    -------
+    (lhs, rhs) : tuple of float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(3)
+    >>> u, w = (rng.random((40, 40)) > 0.5) * 1.0, rng.normal(size=(9, 9))
+    >>> lhs, rhs = modulus_bound(u, w, 1 / 32, (2, -1), 2.0)
+    >>> bool(lhs <= rhs)
+    True
+    """
+    p = _check_p(p)
+    _check_2d(u, "u")
+    check_choice(translate, "translate", ("input", "kernel"))
+    s1, s2 = _check_shift(shift)
+    V = conv_valid(u, w, h)
+    N, M = int(V.shape[-2]), int(V.shape[-1])
+    if abs(s1) >= N or abs(s2) >= M:
+        raise ValueError(f"shift must be smaller than the output {(N, M)} in each direction, got {(s1, s2)}")
+    a1, b1 = (s1, N) if s1 >= 0 else (0, N + s1)
+    a2, b2 = (s2, M) if s2 >= 0 else (0, M + s2)
+    diff = V[a1:b1, a2:b2] - V[a1 - s1 : b1 - s1, a2 - s2 : b2 - s2]
+    lhs = float(abs(diff).max())
+    if translate == "input":
+        rhs = translation_difference(u, h, (s1, s2), _conjugate(p)) * float(lp_norm(w, h, p))
+    else:
+        rhs = float(lp_norm(u, h, _conjugate(p))) * translation_difference(w, h, (s1, s2), p)
+    return lhs, rhs
 
 
 def _check_2d(u: object, name: str) -> None:

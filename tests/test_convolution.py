@@ -327,3 +327,61 @@ def test_holder_bound_equality_case():
     assert lhs == pytest.approx(rhs)
     with pytest.raises(ValueError, match="u must be 2-D"):
         fl.young_bound(np.ones((1, 3, 3)), np.ones((1, 1)), 1.0, 2.0)
+
+
+# --- Proposition 2.1, proof step 4 (moduli of continuity) -----------------------------------
+
+
+def test_translation_difference_matches_closed_form_for_a_square():
+    """||chi~(. + t) - chi~||_q of a unit square's indicator is (2|t|)^(1/q) for axis shifts (S2-NOT-c)."""
+    h = 1 / 16
+    u = np.ones((16, 16))
+    for s in (1, 3, -2):
+        for q in (1.0, 2.0, 3.5):
+            got = fl.translation_difference(u, h, (s, 0), q)
+            np.testing.assert_allclose(got, (2 * abs(s) * h) ** (1 / q), rtol=1e-12)
+    assert fl.translation_difference(u, h, (0, 0), 2.0) == 0.0
+    assert fl.translation_difference(u, h, (1, 0), math.inf) == 1.0  # no continuity in L^inf
+
+
+def test_translation_difference_torch_equals_numpy():
+    rng = np.random.default_rng(5)
+    u = rng.normal(size=(7, 9))
+    a = fl.translation_difference(u, 0.1, (2, -3), 1.5)
+    b = fl.translation_difference(torch.from_numpy(u), 0.1, (2, -3), 1.5)
+    np.testing.assert_allclose(a, b, rtol=1e-12)
+
+
+@pytest.mark.parametrize("translate", ["input", "kernel"])
+@pytest.mark.parametrize("shift", [(1, 0), (0, -2), (3, 2), (-4, 1)])
+def test_modulus_bound_holds_and_lhs_is_the_largest_shifted_difference(translate, shift):
+    """Both moduli of Prop. 2.1 / EN-3c hold on the grid; the lhs agrees with a brute-force loop."""
+    rng = np.random.default_rng(7)
+    u = (rng.random((30, 28)) > 0.4) * 1.0
+    w = rng.normal(size=(7, 6))
+    h = 1 / 24
+    for p in (1.0, 1.5, 2.0, 4.0):
+        lhs, rhs = fl.modulus_bound(u, w, h, shift, p, translate=translate)
+        assert lhs <= rhs * (1 + 1e-12)
+    V = scipy.signal.convolve(u, w, mode="valid") * h * h
+    s1, s2 = shift
+    brute = max(
+        abs(V[i + s1, j + s2] - V[i, j])
+        for i in range(V.shape[0]) for j in range(V.shape[1])
+        if 0 <= i + s1 < V.shape[0] and 0 <= j + s2 < V.shape[1]
+    )
+    np.testing.assert_allclose(lhs, brute, rtol=1e-12)
+
+
+def test_modulus_bound_validation():
+    u, w = np.ones((6, 6)), np.ones((2, 2))
+    with pytest.raises(TypeError, match="shift must be a pair"):
+        fl.modulus_bound(u, w, 0.1, 1, 2.0)
+    with pytest.raises(TypeError, match="shift must hold ints"):
+        fl.modulus_bound(u, w, 0.1, (1.5, 0), 2.0)
+    with pytest.raises(ValueError, match="shift must be smaller than the output"):
+        fl.modulus_bound(u, w, 0.1, (5, 0), 2.0)
+    with pytest.raises(ValueError, match="translate must be one of"):
+        fl.modulus_bound(u, w, 0.1, (1, 0), 2.0, translate="both")
+    with pytest.raises(TypeError, match="shift must be a pair"):
+        fl.translation_difference(u, 0.1, (1, 2, 3), 2.0)
