@@ -215,7 +215,9 @@ RAW_MATH_JS = """
 
 def _raw_math(text: str) -> list[str]:
     hits = []
-    for pattern in (r"\$\$", r"\\\(", r"\\\)", r"\\\[", r"\\\]", r"(?<![\w$])\$[^$\s][^$]*\$"):
+    # any dollar left in the prose is math that did not typeset (a pipe inside $...$ in a
+    # table cell, say, splits the cell and leaves a lone $)
+    for pattern in (r"\$", r"\\\(", r"\\\)", r"\\\[", r"\\\]"):
         for m in re.finditer(pattern, text):
             hits.append(text[max(0, m.start() - 30): m.end() + 30].replace("\n", " "))
     return hits
