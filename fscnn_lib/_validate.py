@@ -93,3 +93,22 @@ def divides(length: float, h: float, *, tol: float = 1e-9) -> int:
             f"choose h = {length!r} / n for an integer n"
         )
     return n
+
+
+def check_exponent(p: object, name: str = "p") -> float:
+    """Check that ``p`` is a real number in ``[1, inf]`` (a Lebesgue exponent) and return it."""
+    if isinstance(p, bool) or not isinstance(p, numbers.Real):
+        raise TypeError(f"{name} must be a real number in [1, inf], got {type(p).__name__}")
+    value = float(p)
+    if math.isnan(value) or value < 1:
+        raise ValueError(f"{name} must lie in [1, inf] (use math.inf for the sup norm), got {p!r}")
+    return value
+
+
+def conjugate_exponent(p: float) -> float:
+    """The Hölder conjugate p' with 1/p + 1/p' = 1 (1' = inf, inf' = 1)."""
+    if p == 1.0:
+        return math.inf
+    if math.isinf(p):
+        return 1.0
+    return p / (p - 1.0)

@@ -41,6 +41,8 @@ import torch
 import torch.nn.functional as F
 
 from ._validate import Array, check_array, check_choice, check_positive, same_family
+from ._validate import check_exponent as _check_p
+from ._validate import conjugate_exponent as _conjugate
 from .grids import Grid, Rectangle
 from .padding import zero_pad
 
@@ -453,21 +455,6 @@ def valid_output_grid(u_grid: Grid, w_grid: Grid) -> Grid:
     return Grid(rect, u_grid.h, align="node")
 
 
-def _check_p(p: object) -> float:
-    if isinstance(p, bool) or not isinstance(p, numbers.Real):
-        raise TypeError(f"p must be a real number in [1, inf], got {type(p).__name__}")
-    p = float(p)
-    if math.isnan(p) or p < 1:
-        raise ValueError(f"p must lie in [1, inf] (use math.inf for the sup norm), got {p!r}")
-    return p
-
-
-def _conjugate(p: float) -> float:
-    if p == 1.0:
-        return math.inf
-    if math.isinf(p):
-        return 1.0
-    return p / (p - 1.0)
 
 
 def lp_norm(u: Array, h: float, p: float = 2.0) -> float | Array:

@@ -49,6 +49,7 @@ import torch
 
 from . import regularity as _reg
 from ._validate import Array, check_array, check_choice, check_positive, same_family
+from ._validate import check_exponent as _check_p
 from .convolution import conv_valid, lp_norm
 from .padding import reflect_pad
 
@@ -93,10 +94,6 @@ def _like(a: np.ndarray, u: Array) -> Array:
     return a.astype(u.dtype, copy=False)
 
 
-def _check_p(p: object) -> float:
-    if isinstance(p, bool) or not isinstance(p, (int, float)) or math.isnan(p) or p < 1:
-        raise ValueError(f"p must be a number with 1 <= p <= inf, got {p!r}")
-    return float(p)
 
 
 def _real_array(x: object, name: str) -> np.ndarray:
