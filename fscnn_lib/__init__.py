@@ -12,6 +12,7 @@ widgets and plotting last.
 from .config import *  # noqa: F401,F403
 from .grids import *  # noqa: F401,F403
 from .measures import *  # noqa: F401,F403
+from .norms import *  # noqa: F401,F403
 from .convolution import *  # noqa: F401,F403
 from .padding import *  # noqa: F401,F403
 from .sampling import *  # noqa: F401,F403

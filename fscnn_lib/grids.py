@@ -161,6 +161,24 @@ class Rectangle:
             inside = (self.a < y1) & (y1 < self.b) & (self.c < y2) & (y2 < self.d)
         return bool(inside) if np.ndim(inside) == 0 else inside
 
+    def includes(self, other: Rectangle, *, rtol: float = 1e-9) -> bool:
+        r"""Whether ``other`` lies in the closure of ``self`` (up to rounding of the corners).
+
+        The one inclusion test of the library (the domain chains of the fsCNN, the support of
+        a measure's grid approximation); the tolerance is ``rtol`` times the largest corner.
+
+        Examples
+        --------
+        >>> Rectangle(0, 1, 0, 1).includes(Rectangle(0, 0.5, 0.25, 1)), Rectangle(0, 1, 0, 1).includes(Rectangle(-0.1, 1, 0, 1))
+        (True, False)
+        """
+        if not isinstance(other, Rectangle):
+            raise TypeError(f"other must be a Rectangle, got {type(other).__name__}")
+        tol = rtol * max(1.0, abs(self.a), abs(self.b), abs(self.c), abs(self.d))
+        return (
+            other.a >= self.a - tol and other.b <= self.b + tol and other.c >= self.c - tol and other.d <= self.d + tol
+        )
+
     def minkowski_difference(self, other: Rectangle) -> Rectangle:
         r"""The rectangle :math:`\Omega-\Sigma=(a-q,\,b-p)\times(c-s,\,d-r)` (S2-NOT-a).
 

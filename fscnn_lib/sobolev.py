@@ -51,6 +51,7 @@ from . import regularity as _reg
 from ._validate import Array, check_array, check_choice, check_positive, same_family
 from ._validate import check_exponent as _check_p
 from .convolution import conv_valid, lp_norm
+from .norms import BoundSides
 from .padding import reflect_pad
 
 __all__ = [
@@ -65,7 +66,6 @@ __all__ = [
     "conv_jump_measure",
     "commutation_residual",
     "sobolev_seminorm",
-    "BoundSides",
     "bv_gradient_bound",
     "relu_chain_rule_residual",
     "radial_power",
@@ -635,13 +635,6 @@ def sobolev_seminorm(u: Array, h: float, p: float = 2.0) -> Scalar:
     else:
         length = np.sqrt(g[..., 0, :, :] ** 2 + g[..., 1, :, :] ** 2)
     return lp_norm(length, h, p)
-
-
-class BoundSides(NamedTuple):
-    """Both sides of an inequality ``lhs <= rhs``."""
-
-    lhs: float
-    rhs: float
 
 
 def bv_gradient_bound(u: Array, w: Array, h: float, p: float = 2.0) -> BoundSides:
