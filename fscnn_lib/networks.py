@@ -51,266 +51,34 @@ References
 
 from __future__ import annotations
 
-import math
-import numbers
 from collections.abc import Callable, Sequence
-from typing import NamedTuple, Union
+from typing import Union
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from ._validate import check_array, check_choice, check_int, check_positive
-from .grids import Rectangle
+from .architecture import DomainChain, check_skips, conv_path_counts, domain_chain  # noqa: F401
+from .architecture import _check_resolution, _layer_biases, _layer_channels, _layer_kernels, _random_layers
+from .batchnorm import batch_norm_step, init_batch_norm
+from .convolution import conv_channels
+from .kernels import cell_to_node_kernel, radial_power_kernel  # noqa: F401
 from .padding import reflect_pad
+from .regularity import guaranteed_regularity as _guaranteed_regularity
 
-__all__ = ["FsCNN", "DCNN", "cell_to_node_kernel", "DomainChain", "domain_chain", "radial_power_kernel"]
+# domain_chain, cell_to_node_kernel, ... stay importable from here; their homes export them.
+__all__ = ["FsCNN", "DCNN"]
 
 KernelSpec = Union[np.ndarray, torch.Tensor, Callable[[torch.Tensor, torch.Tensor], torch.Tensor]]
 
 _METHODS = ("auto", "direct", "fft")
-#: ``method="auto"`` uses the FFT when a kernel has more entries than this.
-AUTO_FFT_MIN_KERNEL = 64
 _TOL = 1e-9
 
 
-# ------------------------------------------------------------------------------ helpers
 def _fmt_h(h: float) -> str:
     n = 1.0 / h
     return f"1/{int(round(n))}" if abs(n - round(n)) < _TOL * max(1.0, n) else f"{h:g}"
-
-
-def _ratio(length: float, h: float) -> int | None:
-    """``length / h`` if it is an integer >= 1, else None."""
-    r = length / h
-    n = int(round(r))
-    return n if n >= 1 and abs(r - n) <= _TOL * max(1.0, r) else None
-
-
-def cell_to_node_kernel(w: torch.Tensor) -> torch.Tensor:
-    r"""Node values of a :math:`PC_h(\Sigma)` kernel: the mean of the four cells around each node.
-
-    For a cell array :math:`W` of shape ``(..., n, m)`` (cells of :math:`\Sigma`, zero outside)
-    returns :math:`W'_{i,j}=\tfrac14(W_{i-1,j-1}+W_{i-1,j}+W_{i,j-1}+W_{i,j})`, shape
-    ``(..., n+1, m+1)``, one value per node of :math:`\bar\Sigma`. Convolving node samples
-    with :math:`W'` gives the exact node values of the convolution of the node-centred
-    :math:`PC_h` function with the cell kernel (EN-16b: the exact result is bilinear between
-    cell centres).
-
-    Parameters
-    ----------
-    w : torch.Tensor, shape (..., n, m)
-
-    Returns
-    -------
-    torch.Tensor, shape (..., n + 1, m + 1)
-
-    Examples
-    --------
-    The integral is kept: :math:`h^2\sum W'=h^2\sum W`.
-
-    >>> w = torch.arange(6.0).reshape(2, 3)
-    >>> wn = cell_to_node_kernel(w)
-    >>> tuple(wn.shape), float(wn.sum()) == float(w.sum()), float(wn[0, 0]) == float(w[0, 0]) / 4
-    ((3, 4), True, True)
-    """
-    lead = w.shape[:-2]
-    x = w.reshape(-1, 1, w.shape[-2], w.shape[-1])
-    x = F.avg_pool2d(F.pad(x, (1, 1, 1, 1)), kernel_size=2, stride=1)
-    return x.reshape(*lead, x.shape[-2], x.shape[-1])
-
-
-def _conv_channels(x: torch.Tensor, w: torch.Tensor, h: float, method: str) -> torch.Tensor:
-    r"""Multi-channel valid convolution :math:`h^2\sum_{c'}X_{c'}*W_{c,c'}` (kernel flipped, as conv_valid)."""
-    n, m = int(w.shape[-2]), int(w.shape[-1])
-    if method == "auto":
-        method = "fft" if n * m > AUTO_FFT_MIN_KERNEL else "direct"
-    if method == "direct":
-        y = F.conv2d(x, w.flip(-1, -2))
-    else:
-        H, W = int(x.shape[-2]), int(x.shape[-1])
-        xs = torch.fft.rfft2(x, s=(H, W))
-        ws = torch.fft.rfft2(w, s=(H, W))
-        y = torch.fft.irfft2(torch.einsum("bihw,oihw->bohw", xs, ws), s=(H, W))
-        y = y[..., n - 1 : H, m - 1 : W]
-    return y * (h * h)
-
-
-def _node_weights(n: int, h: float, like: torch.Tensor) -> torch.Tensor:
-    """Quadrature weights h^2 c_i c_j of a node-aligned PC_h function on [0,1]^2 (half cells at the border)."""
-    c = torch.ones(n, dtype=like.dtype, device=like.device)
-    c[0] = c[-1] = 0.5
-    return (h * h) * c[:, None] * c[None, :]
-
-
-# ----------------------------------------------------------------- domain bookkeeping
-class DomainChain(NamedTuple):
-    r"""The domains of an fsCNN (Def. fsCNN): activation domains, kernel domains, padded domains.
-
-    ``padded[l]`` is :math:`\Omega_l'=\Omega_{l+1}-\Sigma_l`, the rectangle on which the
-    reflected activation :math:`R_{\Omega_l,\Omega_l'}\mu^l` must live so that its valid
-    convolution with :math:`w^l` is defined on :math:`\Omega_{l+1}`; ``reflectable[l]`` says
-    whether :math:`\Omega_l\subset\Omega_l'`, which the reflection :math:`R_{\Omega_l,\Omega_l'}`
-    needs (EN-6a).
-    """
-
-    activation: tuple[Rectangle, ...]
-    kernel: tuple[Rectangle, ...]
-    padded: tuple[Rectangle, ...]
-    reflectable: tuple[bool, ...]
-
-
-def _rect_inside(inner: Rectangle, outer: Rectangle) -> bool:
-    tol = _TOL * max(1.0, abs(outer.a), abs(outer.b), abs(outer.c), abs(outer.d))
-    return (
-        inner.a >= outer.a - tol and inner.b <= outer.b + tol and inner.c >= outer.c - tol and inner.d <= outer.d + tol
-    )
-
-
-def domain_chain(activation_domains: Sequence[Rectangle], kernel_domains: Sequence[Rectangle]) -> DomainChain:
-    r"""The padded domains :math:`\Omega_l'=\Omega_{l+1}-\Sigma_l` of an fsCNN and the check :math:`\Omega_l\subset\Omega_l'`.
-
-    Parameters
-    ----------
-    activation_domains : sequence of Rectangle, length L + 1
-        :math:`\Omega_0,\dots,\Omega_L` (:math:`\Omega_L=\Omega` is the output domain).
-    kernel_domains : sequence of Rectangle, length L
-        :math:`\Sigma_0,\dots,\Sigma_{L-1}`, each containing the origin.
-
-    Returns
-    -------
-    DomainChain
-
-    Raises
-    ------
-    TypeError
-        If an entry is not a :class:`~fscnn_lib.grids.Rectangle`.
-    ValueError
-        If the lengths do not match or a kernel domain does not contain :math:`0`.
-
-    Examples
-    --------
-    Same padding, :math:`\Omega_l=(0,1)^2`: every :math:`\Omega_l'` contains :math:`\Omega_l`.
-
-    >>> om, sig = Rectangle(0, 1, 0, 1), Rectangle(-0.125, 0.125, -0.125, 0.125)
-    >>> ch = domain_chain([om, om, om], [sig, sig])
-    >>> ch.padded[0], ch.reflectable
-    (Rectangle (-0.125, 1.125) × (-0.125, 1.125), (True, True))
-
-    A layer that zooms into a small window cannot reflect :math:`\Omega_0` onto :math:`\Omega_0'` (EN-6a):
-
-    >>> domain_chain([om, Rectangle(0.4, 0.6, 0.4, 0.6)], [sig]).reflectable
-    (False,)
-    """
-    if not isinstance(activation_domains, (list, tuple)) or not isinstance(kernel_domains, (list, tuple)):
-        raise TypeError("activation_domains and kernel_domains must be lists of Rectangle")
-    L = len(kernel_domains)
-    if L < 1 or len(activation_domains) != L + 1:
-        raise ValueError(
-            f"need L >= 1 kernel domains and L + 1 activation domains (Omega_0..Omega_L), got "
-            f"{len(kernel_domains)} and {len(activation_domains)}"
-        )
-    for name, rects in (("activation_domains", activation_domains), ("kernel_domains", kernel_domains)):
-        for i, r in enumerate(rects):
-            if not isinstance(r, Rectangle):
-                raise TypeError(f"{name}[{i}] must be a Rectangle, got {type(r).__name__}")
-    for l, sig in enumerate(kernel_domains):
-        if not sig.contains((0.0, 0.0), closed=True):
-            raise ValueError(f"kernel_domains[{l}] must contain the origin (0 in Sigma_{l}), got {sig!r}")
-    padded = tuple(activation_domains[l + 1] - kernel_domains[l] for l in range(L))
-    ok = tuple(_rect_inside(activation_domains[l], padded[l]) for l in range(L))
-    return DomainChain(tuple(activation_domains), tuple(kernel_domains), padded, ok)
-
-
-# ------------------------------------------------------------- singular kernels (EN-7)
-def _corner_integral(x: float, y: float, alpha: float) -> float:
-    r""":math:`\int_0^x\int_0^y |z|^{-\alpha}\,dz_2\,dz_1` in polar coordinates (x, y >= 0)."""
-    from scipy.integrate import quad
-
-    if x <= 0 or y <= 0:
-        return 0.0
-    t0 = math.atan2(y, x)
-    kw = dict(epsabs=0.0, epsrel=1e-13, limit=200)
-    below = quad(lambda t: math.cos(t) ** (alpha - 2.0), 0.0, t0, **kw)[0]
-    above = quad(lambda t: math.sin(t) ** (alpha - 2.0), t0, 0.5 * math.pi, **kw)[0]
-    return (x ** (2.0 - alpha) * below + y ** (2.0 - alpha) * above) / (2.0 - alpha)
-
-
-_UNIT_CELLS: dict[tuple[float, int], np.ndarray] = {}
-
-
-def _unit_quadrant_cells(alpha: float, n: int) -> np.ndarray:
-    r"""Integrals of :math:`|z|^{-\alpha}` over the unit cells :math:`[i,i+1]\times[j,j+1]`, ``0 <= i, j < n``."""
-    key = (alpha, n)
-    if key not in _UNIT_CELLS:
-        F_ = np.zeros((n + 1, n + 1))
-        for i in range(1, n + 1):
-            for j in range(1, i + 1):
-                F_[i, j] = F_[j, i] = _corner_integral(float(i), float(j), alpha)
-        _UNIT_CELLS[key] = F_[1:, 1:] - F_[:-1, 1:] - F_[1:, :-1] + F_[:-1, :-1]
-    return _UNIT_CELLS[key]
-
-
-def radial_power_kernel(alpha: float, half_width: float, h: float) -> np.ndarray:
-    r"""Cell averages of the singular kernel :math:`w(y)=|y|^{-\alpha}` on the cells of :math:`\Sigma=(-a,a)^2`.
-
-    The :math:`PC_h` projection of :math:`w` by cell averages (not point values, which are
-    undefined at the origin): entry ``[i, j]`` is
-    :math:`h^{-2}\int_{C_{ij}}|y|^{-\alpha}dy` over the cell
-    :math:`C_{ij}=(-a+ih,-a+(i+1)h)\times(-a+jh,-a+(j+1)h)`. The origin is a grid node, so the
-    four cells around it carry the singularity; their averages are
-    :math:`h^{-\alpha}` times a constant. The integrals are exact up to quadrature
-    rounding: :math:`\int_0^x\int_0^y|z|^{-\alpha}` is an angle integral in polar
-    coordinates, and each cell follows by inclusion–exclusion; by homogeneity the cell
-    integrals are :math:`h^{2-\alpha}` times those of the unit grid, computed once per
-    :math:`(\alpha, a/h)`.
-
-    :math:`w\in L^p(\Sigma)` iff :math:`\alpha p<2`. This is the kernel of the
-    counterexample of editor's note EN-7a: with :math:`1<\alpha<2/p`, :math:`w\in L^p` but
-    :math:`w*w` is unbounded at the origin.
-
-    Parameters
-    ----------
-    alpha : float
-        Exponent, ``alpha < 2`` (so that :math:`w\in L^1`).
-    half_width : float
-        :math:`a>0`, a multiple of ``h``.
-    h : float
-        Cell size.
-
-    Returns
-    -------
-    numpy.ndarray, shape (2a/h, 2a/h), float64
-        First axis :math:`y_1`; symmetric under both reflections.
-
-    Raises
-    ------
-    ValueError
-        If ``alpha >= 2`` or ``h`` does not divide ``half_width``.
-
-    Examples
-    --------
-    The integral of :math:`|y|^{-1}` over :math:`(-a,a)^2` is :math:`8a\,\mathrm{arsinh}(1)`:
-
-    >>> w = radial_power_kernel(1.0, 0.25, 1 / 16)
-    >>> w.shape, round(float(w.sum()) / 16**2, 10) == round(8 * 0.25 * math.asinh(1.0), 10)
-    ((8, 8), True)
-    """
-    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or not math.isfinite(float(alpha)):
-        raise ValueError(f"alpha must be a finite real number < 2, got {alpha!r}")
-    alpha = float(alpha)
-    if alpha >= 2.0:
-        raise ValueError(f"alpha must be < 2 (|y|^-alpha must be integrable near 0 in 2D), got {alpha!r}")
-    a = check_positive(half_width, "half_width")
-    h = check_positive(h, "h")
-    n = _ratio(a, h)
-    if n is None:
-        raise ValueError(f"h={h!r} must divide half_width={a!r} (the origin must be a grid node)")
-    q = _unit_quadrant_cells(alpha, n) * h ** (-alpha)  # h^{2-alpha} * unit integral / h^2
-    top = np.concatenate([q[::-1, ::-1], q[::-1, :]], axis=1)
-    bottom = np.concatenate([q[:, ::-1], q], axis=1)
-    return np.ascontiguousarray(np.concatenate([top, bottom], axis=0))
 
 
 # ------------------------------------------------------------------------------- FsCNN
@@ -396,102 +164,14 @@ class FsCNN(nn.Module):
             raise TypeError(f"activation must be a callable on tensors (e.g. torch.relu), got {type(activation).__name__}")
         self.activation = activation
 
-        # --- kernels: arrays become parameters, callables are kept
-        arrays: dict[int, torch.Tensor] = {}
-        self._callables: dict[int, Callable] = {}
-        for l, k in enumerate(kernels):
-            if isinstance(k, (np.ndarray, torch.Tensor)):
-                check_array(k, f"kernels[{l}]", min_ndim=2)
-                t = torch.as_tensor(k).detach().clone().to(dtype)
-                if t.ndim == 2:
-                    t = t[None, None]
-                if t.ndim != 4:
-                    raise ValueError(
-                        f"kernels[{l}] must have shape (C_out, C_in, k1, k2) or (k1, k2), got {tuple(k.shape)}"
-                    )
-                arrays[l] = t
-            elif callable(k):
-                self._callables[l] = k
-            else:
-                raise TypeError(f"kernels[{l}] must be an array (coarse coefficients) or a callable w(y1, y2), got {type(k).__name__}")
-
-        # --- channels
-        if channels is None:
-            if self._callables:
-                raise ValueError(
-                    "channels must be given when a kernel is a callable (its channel counts cannot be "
-                    f"inferred); pass channels=[C_0, ..., C_{L}]"
-                )
-            channels = [int(arrays[0].shape[1])] + [int(arrays[l].shape[0]) for l in range(L)]
-        if not isinstance(channels, (list, tuple)) or len(channels) != L + 1:
-            raise ValueError(f"channels must be a list of L + 1 = {L + 1} ints (C_0, ..., C_L), got {channels!r}")
-        self.channels = tuple(check_int(c, f"channels[{i}]", minimum=1) for i, c in enumerate(channels))
-        for l, t in arrays.items():
-            want = (self.channels[l + 1], self.channels[l])
-            if tuple(t.shape[:2]) != want:
-                raise ValueError(
-                    f"kernels[{l}] must have (C_out, C_in) = {want} (channels C_{l + 1}, C_{l}), "
-                    f"got {tuple(t.shape[:2])}; check channels or the kernel's first two axes"
-                )
+        arrays, self._callables = _layer_kernels(kernels, dtype)
+        self.channels = _layer_channels(channels, arrays, bool(self._callables), L)
         self.coarse_kernels = nn.ParameterDict({str(l): nn.Parameter(t) for l, t in arrays.items()})
-
-        # --- biases
-        bias_list = []
-        for l in range(L):
-            c = self.channels[l + 1]
-            b = 0.0 if biases is None else biases[l] if len(biases) == L else None
-            if b is None:
-                raise ValueError(f"biases must have one entry per layer ({L}), got {len(biases)}")
-            if isinstance(b, numbers.Real) and not isinstance(b, bool):
-                bt = torch.full((c,), float(b), dtype=dtype)
-            else:
-                bt = torch.as_tensor(b, dtype=dtype).reshape(-1)
-                if bt.numel() == 1:
-                    bt = bt.expand(c).clone()
-            if bt.shape != (c,) or not bool(torch.isfinite(bt).all()):
-                raise ValueError(f"biases[{l}] must be a finite float or {c} finite values (one per channel of layer {l + 1})")
-            bias_list.append(nn.Parameter(bt))
-        self.biases = nn.ParameterList(bias_list)
-
-        # --- skips
-        sk = []
-        for s in skips:
-            if not (isinstance(s, (tuple, list)) and len(s) == 2 and all(isinstance(v, int) and not isinstance(v, bool) for v in s)):
-                raise TypeError(f"each skip must be a pair of ints (from_layer, to_layer), got {s!r}")
-            f, t = int(s[0]), int(s[1])
-            if not 1 <= f < t <= L:
-                raise ValueError(
-                    f"skip {s!r} must satisfy 1 <= from_layer < to_layer <= L = {L}: it adds the activation "
-                    "mu^from to the pre-activation of layer to_layer (to_layer = L is the output); "
-                    "skips from the input (from_layer = 0) are not supported"
-                )
-            if self.channels[f] != self.channels[t]:
-                raise ValueError(
-                    f"skip {s!r} needs equal channel counts, got C_{f} = {self.channels[f]} and C_{t} = {self.channels[t]}"
-                )
-            if (f, t) in sk:
-                raise ValueError(f"skip {s!r} is given twice")
-            sk.append((f, t))
-        self.skips = tuple(sorted(sk))
-
-        # --- batch normalisation (Def. A.1)
+        self.biases = nn.ParameterList(nn.Parameter(b) for b in _layer_biases(biases, self.channels, dtype))
+        self.skips = check_skips(skips, self.channels)
         self.batch_norm = bool(batch_norm)
-        self.bn_eps = check_positive(bn_eps, "bn_eps")
-        m = float(bn_momentum)
-        if not 0 < m <= 1:
-            raise ValueError(f"bn_momentum must lie in (0, 1], got {bn_momentum!r}")
-        self.bn_momentum = m
-        self.bn_weight = nn.ParameterList()
-        self.bn_bias = nn.ParameterList()
-        if self.batch_norm:
-            for l in range(L - 1):
-                c = self.channels[l + 1]
-                self.bn_weight.append(nn.Parameter(torch.ones(c, dtype=dtype)))
-                self.bn_bias.append(nn.Parameter(torch.zeros(c, dtype=dtype)))
-                self.register_buffer(f"running_mean_{l}", torch.zeros(c, dtype=dtype))
-                self.register_buffer(f"running_var_{l}", torch.ones(c, dtype=dtype))
+        init_batch_norm(self, self.channels[1:-1] if self.batch_norm else (), bn_eps, bn_momentum, dtype)
 
-    # ----------------------------------------------------------------- constructors
     @classmethod
     def random(
         cls,
@@ -540,26 +220,10 @@ class FsCNN(nn.Module):
             generator = torch.Generator().manual_seed(check_int(0 if seed is None else seed, "seed", minimum=0))
         elif not isinstance(generator, torch.Generator):
             raise TypeError(f"generator must be a torch.Generator, got {type(generator).__name__}")
-        if not isinstance(channels, (list, tuple)) or len(channels) < 2:
-            raise ValueError(f"channels must list C_0, ..., C_L (at least 2 ints), got {channels!r}")
-        L = len(channels) - 1
-        if not isinstance(half_widths, (list, tuple)) or len(half_widths) != L:
-            raise ValueError(f"half_widths must have one a_l per layer ({L}), got {half_widths!r}")
-        ks = [coarse] * L if isinstance(coarse, numbers.Integral) else list(coarse)
-        if len(ks) != L:
-            raise ValueError(f"coarse must be an int or one int per layer ({L}), got {coarse!r}")
         dtype = kwargs.get("dtype", torch.float64)
-        kernels, biases = [], []
-        for l in range(L):
-            k = check_int(ks[l], f"coarse[{l}]", minimum=1)
-            a = check_positive(half_widths[l], f"half_widths[{l}]")
-            ci, co = check_int(channels[l], f"channels[{l}]", minimum=1), check_int(channels[l + 1], f"channels[{l + 1}]", minimum=1)
-            scale = kernel_scale / ((2 * a) ** 2 * math.sqrt(ci))
-            kernels.append(scale * torch.randn(co, ci, k, k, generator=generator, dtype=torch.float64).to(dtype))
-            biases.append(bias_scale * torch.randn(co, generator=generator, dtype=torch.float64).to(dtype))
+        kernels, biases = _random_layers(channels, half_widths, coarse, generator, kernel_scale, bias_scale, dtype)
         return cls(kernels, list(half_widths), biases=biases, channels=list(channels), **kwargs)
 
-    # ------------------------------------------------------------------- structure
     @property
     def num_layers(self) -> int:
         """:math:`L`, the number of convolutional layers."""
@@ -576,15 +240,7 @@ class FsCNN(nn.Module):
         >>> FsCNN.random(channels=[1, 1, 1, 1], half_widths=[0.1] * 3, skips=[(2, 3)]).conv_path_counts()
         (2, 3)
         """
-        L = self.num_layers
-        counts: list[set[int]] = [set() for _ in range(L + 1)]
-        counts[0] = {0}
-        for j in range(1, L + 1):
-            counts[j] = {c + 1 for c in counts[j - 1]}
-            for f, t in self.skips:
-                if t == j:
-                    counts[j] |= counts[f]
-        return tuple(sorted(counts[L]))
+        return conv_path_counts(self.num_layers, self.skips)
 
     def min_conv_path(self) -> int:
         """Fewest convolutions on any input-to-output path; Thm 2.7 with EN-8a needs at least 2.
@@ -598,6 +254,8 @@ class FsCNN(nn.Module):
 
     def guaranteed_regularity(self, input_kind: str = "measure") -> str:
         r"""What Thm 2.7 (with EN-7b, EN-8a) guarantees for the fsCNN output: ``"C"``, ``"C^1"`` or ``"none"``.
+
+        Delegates to :func:`fscnn_lib.regularity.guaranteed_regularity`.
 
         * Every input-to-output path must pass through at least two convolutions, else
           ``"none"`` (a skip ``input -> one conv -> output`` carries the jump of a measure
@@ -618,14 +276,8 @@ class FsCNN(nn.Module):
         >>> net.guaranteed_regularity("measure"), net.guaranteed_regularity("bv")
         ('C', 'C')
         """
-        check_choice(input_kind, "input_kind", ("measure", "bv"))
-        if self.min_conv_path() < 2:
-            return "none"
-        if input_kind == "measure":
-            return "C"
-        return "C" if any(t == self.num_layers for _, t in self.skips) else "C^1"
+        return _guaranteed_regularity(self.num_layers, self.skips, input_kind)
 
-    # ------------------------------------------------------------------- resolution
     def check_resolution(self, h: float) -> int:
         r"""Validate a resolution and return :math:`N=1/h`.
 
@@ -637,29 +289,8 @@ class FsCNN(nn.Module):
         ValueError
             Naming ``h`` and the length it fails to divide.
         """
-        h = check_positive(h, "h")
-        N = _ratio(1.0, h)
-        if N is None:
-            raise ValueError(
-                f"h={h!r} must divide the side length 1 of Omega=(0,1)^2: 1/h = {1 / h!r} is not an "
-                "integer; choose h = 1/N"
-            )
-        for l, a in enumerate(self.half_widths):
-            if _ratio(a, h) is None:
-                raise ValueError(
-                    f"h={h!r} must divide the half width a_{l}={a!r} of Sigma_{l}=(-a,a)^2 "
-                    f"(a/h = {a / h!r}); choose h = a_{l}/n, e.g. a power of 2 that divides it"
-                )
-            key = str(l)
-            if key in self.coarse_kernels:
-                k1, k2 = (int(s) for s in self.coarse_kernels[key].shape[-2:])
-                for k in (k1, k2):
-                    if _ratio(2 * a / k, h) is None:
-                        raise ValueError(
-                            f"h={h!r} must divide the coarse cell size 2a_{l}/k = {2 * a / k!r} of the piecewise "
-                            f"constant kernel w^{l} ({k1} x {k2} cells on Sigma_{l}); choose a finer h that divides it"
-                        )
-        return N
+        shapes = {int(k): tuple(int(v) for v in w.shape[-2:]) for k, w in self.coarse_kernels.items()}
+        return _check_resolution(h, self.half_widths, shapes)
 
     def cell_kernel(
         self, l: int, h: float, *, device: torch.device | str | None = None, dtype: torch.dtype | None = None
@@ -725,7 +356,8 @@ class FsCNN(nn.Module):
         h : float
             Grid spacing; see :meth:`check_resolution`.
         method : {"auto", "direct", "fft"}
-            Convolution algorithm (``"auto"``: FFT for kernels with more than 64 entries).
+            Convolution algorithm of :func:`fscnn_lib.conv_channels` (``"auto"``: the faster
+            by its cost model, :func:`fscnn_lib.auto_method`).
         """
         return DCNN(self, h, method=method)
 
@@ -737,32 +369,15 @@ class FsCNN(nn.Module):
         r"""The activations :math:`\mu^1,\dots,\mu^{L-1}` and the output, each ``(B, C_l, N+1, N+1)``."""
         return self.at(h)(u, return_all=True)
 
-    # ------------------------------------------------------------------ batch norm
     def _batch_norm(self, l: int, y: torch.Tensor, h: float) -> torch.Tensor:
-        r"""Def. A.1 per channel, with the quadrature weights of node-aligned :math:`PC_h` functions."""
-        g = self.bn_weight[l].to(device=y.device, dtype=y.dtype)[:, None, None]
-        b = self.bn_bias[l].to(device=y.device, dtype=y.dtype)[:, None, None]
+        r"""Def. A.1 per channel (:func:`fscnn_lib.batchnorm.batch_norm_step`)."""
         rm, rv = getattr(self, f"running_mean_{l}"), getattr(self, f"running_var_{l}")
-        if self.training:
-            w = _node_weights(int(y.shape[-1]), h, y)
-            area = w.sum() * y.shape[0]
-            mean = (y * w).sum(dim=(0, 2, 3)) / area
-            var = (((y - mean[:, None, None]) ** 2) * w).sum(dim=(0, 2, 3)) / area
-            with torch.no_grad():
-                m = self.bn_momentum
-                rm.mul_(1 - m).add_(m * mean.detach().to(rm))
-                rv.mul_(1 - m).add_(m * var.detach().to(rv))
-        else:
-            mean, var = rm.to(y), rv.to(y)
-        return g * (y - mean[:, None, None]) / torch.sqrt(var[:, None, None] + self.bn_eps) + b
+        m, eps = self.bn_momentum, self.bn_eps
+        return batch_norm_step(y, h, self.bn_weight[l], self.bn_bias[l], rm, rv, training=self.training, momentum=m, eps=eps)
 
-    # ----------------------------------------------------------------------- repr
     def _kernel_desc(self, l: int) -> str:
-        key = str(l)
-        if key in self.coarse_kernels:
-            k1, k2 = self.coarse_kernels[key].shape[-2:]
-            return f"piecewise constant {k1}x{k2}"
-        return "callable"
+        k = self.coarse_kernels[str(l)].shape[-2:] if str(l) in self.coarse_kernels else None
+        return "callable" if k is None else f"piecewise constant {k[0]}x{k[1]}"
 
     def __repr__(self) -> str:
         L = self.num_layers
@@ -856,7 +471,7 @@ class DCNN(nn.Module):
             mode = "symmetric" if l == 0 else "reflect"
             x = reflect_pad(acts[l], self.pads[l], mode=mode)
             w = net.conv_kernel(l, h, device=u.device, dtype=u.dtype)
-            y = _conv_channels(x, w, h, self.method)
+            y = conv_channels(x, w, h, method=self.method)
             y = y + net.biases[l].to(device=u.device, dtype=u.dtype)[:, None, None]
             for f, t in net.skips:
                 if t == l + 1:

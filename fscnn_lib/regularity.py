@@ -631,3 +631,52 @@ def layer_jumps(net, make_input, hs: Sequence[float], *, margin: float = 0.0) ->
                 gj[l, k] = float(torch.as_tensor(gradient_jump(a, h)).max())
                 spread[l, k] = float(a.max() - a.min())
     return LayerJumps(hs, mj, gj, spread)
+
+
+# ---------------------------------------------------- what Theorem 2.7 guarantees
+from .architecture import conv_path_counts as _conv_path_counts  # noqa: E402
+
+if "REGULARITY_LEVELS" not in globals():
+    #: The regularity vocabulary shared by the guarantee and the measured verdict.
+    REGULARITY_LEVELS: tuple[str, ...] = ("none", "C", "C^1")
+__all__ += [n for n in ("REGULARITY_LEVELS", "guaranteed_regularity") if n not in __all__]
+
+
+def guaranteed_regularity(
+    num_layers: int, skips: Sequence[tuple[int, int]] = (), input_kind: str = "measure"
+) -> str:
+    r"""What Thm 2.7 (with EN-7b, EN-8a) guarantees for an fsCNN's output, one of ``REGULARITY_LEVELS``.
+
+    * Every input-to-output path must pass through at least two convolutions
+      (:func:`~fscnn_lib.architecture.conv_path_counts`), else ``"none"``: a path
+      ``input -> one conv -> output`` carries the jump of a measure input (EN-8a).
+    * ``input_kind="measure"``: the output is in :math:`C(\bar\Omega)`, ``"C"``.
+    * ``input_kind="bv"``: :math:`C^1(\bar\Omega)`, ``"C^1"``, unless a skip ``(f, L)`` adds
+      an activation :math:`\mu^f=\sigma(\cdot)` to the output: for a non-smooth
+      :math:`\sigma` such as ReLU it has creases (EN-5), so then only ``"C"``.
+
+    Parameters
+    ----------
+    num_layers : int
+        :math:`L\ge1`.
+    skips : sequence of (int, int)
+        The skips ``(f, t)`` of the network.
+    input_kind : {"measure", "bv"}
+
+    Returns
+    -------
+    {"none", "C", "C^1"}
+
+    Examples
+    --------
+    >>> guaranteed_regularity(3, [(2, 3)], "bv"), guaranteed_regularity(2, [], "bv")
+    ('C', 'C^1')
+    >>> guaranteed_regularity(2, [(1, 2)], "measure")
+    'none'
+    """
+    check_choice(input_kind, "input_kind", ("measure", "bv"))
+    if _conv_path_counts(num_layers, skips)[0] < 2:
+        return REGULARITY_LEVELS[0]
+    if input_kind == "measure" or any(t == num_layers for _, t in skips):
+        return REGULARITY_LEVELS[1]
+    return REGULARITY_LEVELS[2]

@@ -385,3 +385,74 @@ def test_modulus_bound_validation():
         fl.modulus_bound(u, w, 0.1, (1, 0), 2.0, translate="both")
     with pytest.raises(TypeError, match="shift must be a pair"):
         fl.translation_difference(u, 0.1, (1, 2, 3), 2.0)
+
+
+# ---------------------------------------------------------------- multi-channel engine
+def _loop_conv_channels(x, w, h):
+    """Independent oracle: a loop over single-channel conv_valid (direct)."""
+    B, ci = x.shape[:2]
+    co = w.shape[0]
+    rows = []
+    for b in range(B):
+        rows.append([sum(fl.conv_valid(x[b, i], w[o, i], h, method="direct") for i in range(ci)) for o in range(co)])
+    return np.array(rows)
+
+
+@pytest.mark.parametrize("method", ["direct", "fft", "auto"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_conv_channels_equals_loop_over_conv_valid_and_conv2d(method, dtype):
+    rng = np.random.default_rng(7)
+    x = rng.normal(size=(2, 3, 13, 11)).astype(dtype)
+    w = rng.normal(size=(4, 3, 5, 3)).astype(dtype)
+    h, tol = 0.125, (1e-12 if dtype == np.float64 else 1e-4)
+    want = _loop_conv_channels(x.astype(np.float64), w.astype(np.float64), h)
+    got = fl.conv_channels(x, w, h, method=method)
+    assert got.dtype == dtype and got.shape == (2, 4, 9, 9)
+    np.testing.assert_allclose(got, want, rtol=tol, atol=tol)
+    xt, wt = torch.from_numpy(x), torch.from_numpy(w)
+    ref = torch.nn.functional.conv2d(xt.double(), h**2 * wt.double().flip(-1, -2)).numpy()
+    np.testing.assert_allclose(ref, want, rtol=1e-12, atol=1e-12)
+    gt = fl.conv_channels(xt, wt, h, method=method)
+    assert isinstance(gt, torch.Tensor) and gt.dtype == xt.dtype
+    np.testing.assert_allclose(gt.numpy(), want, rtol=tol, atol=tol)
+
+
+def test_conv_channels_torch_path_is_numpy_free_and_differentiable(monkeypatch):
+    x = torch.randn(1, 2, 9, 9, dtype=torch.float64, generator=torch.Generator().manual_seed(0), requires_grad=True)
+    w = torch.randn(1, 2, 3, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
+    monkeypatch.setattr(torch.Tensor, "numpy", lambda *a, **k: pytest.fail("torch path went through NumPy"))
+    for method in ("direct", "fft"):
+        y = fl.conv_channels(x, w, 0.5, method=method)
+        (g,) = torch.autograd.grad(y.sum(), x)
+        # d/dx of sum of outputs: each input is hit by the kernel entries that overlap it
+        assert float(g.sum()) == pytest.approx(0.25 * float(w.sum()) * 49)
+
+
+def test_auto_method_counts_channels():
+    # one channel: the same choice as for conv_valid; many channels shift towards the FFT
+    assert fl.auto_method((1, 1, 64, 64), (9, 9), channels=(1, 1)) == fl.auto_method((1, 64, 64), (9, 9))
+    assert fl.auto_method((1, 16, 64, 64), (9, 9), channels=(16, 16)) == "fft"
+    assert fl.auto_method((1, 1, 34, 34), (3, 3), channels=(1, 1)) == "direct"
+
+
+@pytest.mark.parametrize(
+    "call, exc, msg",
+    [
+        (lambda: fl.conv_channels(np.ones((1, 2, 5, 5)), np.ones((1, 3, 2, 2)), 1.0), ValueError, "C_in"),
+        (lambda: fl.conv_channels(np.ones((1, 1, 5, 5)), np.ones((1, 1, 6, 2)), 1.0), ValueError, "must not exceed"),
+        (lambda: fl.conv_channels(np.ones((1, 1, 5, 5)), torch.ones(1, 1, 2, 2), 1.0), TypeError, "both"),
+        (lambda: fl.conv_channels(np.ones((5, 5)), np.ones((1, 1, 2, 2)), 1.0), ValueError, "at least 4"),
+        (lambda: fl.conv_channels(np.ones((1, 1, 5, 5)), np.ones((1, 1, 2, 2)), 1.0, method="x"), ValueError, "method"),
+        (lambda: fl.conv_channels(np.ones((1, 1, 5, 5)), np.ones((1, 1, 2, 2)), True), TypeError, "h"),
+    ],
+)
+def test_conv_channels_rejects(call, exc, msg):
+    with pytest.raises(exc, match=msg):
+        call()
+
+
+def test_bounds_return_bound_sides():
+    rng = np.random.default_rng(4)
+    u, w = rng.normal(size=(12, 12)), rng.normal(size=(3, 3))
+    for b in (fl.young_bound(u, w, 0.1, 2.0), fl.holder_bound(u, w, 0.1, 2.0), fl.modulus_bound(u, w, 0.1, (1, 0), 2.0)):
+        assert isinstance(b, fl.BoundSides) and b.lhs <= b.rhs

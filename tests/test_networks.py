@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
 import fscnn_lib as fl
-from fscnn_lib.networks import DCNN, FsCNN, cell_to_node_kernel
+from fscnn_lib.kernels import cell_to_node_kernel
+from fscnn_lib.networks import DCNN, FsCNN
 from fscnn_lib.regularity import fit_rate, gradient_jump, max_jump, regularity_verdict
 
 HS = [2.0**-k for k in range(5, 9)]
@@ -526,7 +527,8 @@ def test_check_resolution_fuzz(n: int, m: int, eps: float) -> None:
 
 
 # ------------------------------------------------- domain bookkeeping and EN-7 kernels
-from fscnn_lib.networks import domain_chain, radial_power_kernel  # noqa: E402
+from fscnn_lib.architecture import domain_chain  # noqa: E402
+from fscnn_lib.kernels import radial_power_kernel  # noqa: E402
 
 
 def test_domain_chain_padded_domains_and_en6a() -> None:
