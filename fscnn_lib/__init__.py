@@ -25,6 +25,7 @@ from .regularity import *  # noqa: F401,F403
 from .batchnorm import *  # noqa: F401,F403
 from .networks import *  # noqa: F401,F403
 from .sobolev import *  # noqa: F401,F403
+from .torus import *  # noqa: F401,F403
 from .fourier import *  # noqa: F401,F403
 from .widgets import *  # noqa: F401,F403
 from .plotting import *  # noqa: F401,F403

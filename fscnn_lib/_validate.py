@@ -44,6 +44,18 @@ def check_array(x: object, name: str, *, min_ndim: int = 2, finite: bool = True)
     return x
 
 
+def check_real(x: object, name: str, *, minimum: float | None = None) -> float:
+    """Check that ``x`` is a finite real number (not a bool), ``>= minimum`` if given."""
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(x).__name__}")
+    value = float(x)
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {x!r}")
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name} must be >= {minimum!r}, got {x!r}")
+    return value
+
+
 def check_positive(x: object, name: str) -> float:
     """Check that ``x`` is a positive, finite real number and return it as float."""
     if isinstance(x, bool) or not isinstance(x, numbers.Real):

@@ -15,10 +15,10 @@ quantity               a jump / a kink                      Lipschitz / :math:`C
 
 :func:`fit_rate` turns a sequence of such values into the exponent :math:`\alpha` of
 :math:`\text{value}\approx C h^\alpha`, and :func:`regularity_verdict` reads the
-class off the two exponents. The module also has the discrete gradient, total
-variation (S2-NOT-f), the :math:`H^1` seminorm (S2-NOT-g) and the modulus of continuity
-:math:`\varpi_u(t)` of Lemma 3.4; discrete :math:`L^p` norms are
-:func:`fscnn_lib.convolution.lp_norm`.
+class off the two exponents, in the vocabulary :data:`REGULARITY_LEVELS` shared with
+:func:`guaranteed_regularity`. The module also has the modulus of continuity
+:math:`\varpi_u(t)` of Lemma 3.4; the discrete norms (gradient, TV, :math:`H^1`,
+:math:`L^p`) are in :mod:`fscnn_lib.norms`.
 
 All functions take NumPy arrays or torch tensors of shape ``(..., N, M)`` (the first
 array axis is the paper's first coordinate :math:`x_1`) and reduce over the last two
@@ -42,15 +42,15 @@ from typing import NamedTuple, Union
 import numpy as np
 import torch
 
-from ._validate import Array, check_array, check_choice, check_positive
+from . import _backend as _bk
+from ._validate import Array, check_array, check_choice, check_positive, check_real
+from .norms import discrete_gradient, h1_seminorm_squared, tv  # noqa: F401 (re-used names)
 
 __all__ = [
-    "discrete_gradient",
+    "REGULARITY_LEVELS",
     "max_jump",
     "gradient_jump",
     "modulus_of_continuity",
-    "tv",
-    "h1_seminorm",
     "interior",
     "fit_rate",
     "RegularityVerdict",
@@ -63,6 +63,10 @@ __all__ = [
 
 Scalar = Union[float, Array]
 
+#: The regularity vocabulary shared by what Theorem 2.7 guarantees and the measured
+#: verdict: "none" (no continuity), "C" (continuous, not C^1) and "C^1".
+REGULARITY_LEVELS: tuple[str, ...] = ("none", "C", "C^1")
+
 #: A fitted exponent of :func:`max_jump` below this means "does not vanish as h -> 0":
 #: halfway between 0 (a jump) and 1 (Lipschitz).
 JUMP_RATE_THRESHOLD = 0.5
@@ -72,36 +76,7 @@ GRADIENT_RATE_THRESHOLD = 0.5
 
 
 # ----------------------------------------------------------------------------- helpers
-def _is_torch(u: Array) -> bool:
-    return isinstance(u, torch.Tensor)
-
-
-def _amax2(x: Array) -> Array:
-    """Maximum over the last two axes."""
-    if _is_torch(x):
-        return x.amax(dim=(-2, -1))
-    return x.max(axis=(-2, -1))
-
-
-def _sum2(x: Array) -> Array:
-    if _is_torch(x):
-        return x.sum(dim=(-2, -1))
-    return x.sum(axis=(-2, -1))
-
-
-def _out(x: Array) -> Scalar:
-    """A float for 0-d results, else the array unchanged."""
-    if x.ndim == 0:
-        return float(x)
-    return x
-
-
-def _abs(x: Array) -> Array:
-    return x.abs() if _is_torch(x) else np.abs(x)
-
-
-def _maximum(a: Array, b: Array) -> Array:
-    return torch.maximum(a, b) if _is_torch(a) else np.maximum(a, b)
+_amax2, _sum2, _out, _abs, _maximum = _bk.amax2, _bk.sum2, _bk.scalar_or_array, _bk.abs_, _bk.maximum
 
 
 def _check_image(u: object, name: str = "u", *, min_side: int = 2) -> Array:
@@ -112,50 +87,6 @@ def _check_image(u: object, name: str = "u", *, min_side: int = 2) -> Array:
             f"got shape {tuple(u.shape)}; sample on a finer grid"
         )
     return u
-
-
-# ---------------------------------------------------------------------------- gradients
-def discrete_gradient(u: Array, h: float) -> Array:
-    r"""Forward-difference gradient :math:`\nabla_h u` with a Neumann boundary.
-
-    .. math:: (\nabla_h u)_{1,i,j}=\frac{u_{i+1,j}-u_{i,j}}{h},\qquad
-              (\nabla_h u)_{2,i,j}=\frac{u_{i,j+1}-u_{i,j}}{h},
-
-    set to 0 in the last row (first component) and last column (second component),
-    the usual convention of discrete total variation.
-
-    Parameters
-    ----------
-    u : numpy.ndarray or torch.Tensor, shape (..., N, M)
-        Samples on a grid of spacing ``h``.
-    h : float
-        Grid spacing.
-
-    Returns
-    -------
-    numpy.ndarray or torch.Tensor, shape (..., 2, N, M)
-        Same family and dtype as ``u``; index ``[..., 0, :, :]`` is the :math:`x_1`
-        derivative (along the first image axis).
-
-    Examples
-    --------
-    The gradient of the samples of :math:`x_1+2x_2` is :math:`(1,2)` away from the far edges:
-
-    >>> import numpy as np
-    >>> h = 0.25; x = h * np.arange(4)
-    >>> g = discrete_gradient(x[:, None] + 2 * x[None, :], h)
-    >>> g.shape, bool(np.allclose(g[0, :-1], 1.0)), bool(np.allclose(g[1, :, :-1], 2.0))
-    ((2, 4, 4), True, True)
-    """
-    _check_image(u, min_side=1)
-    h = check_positive(h, "h")
-    if _is_torch(u):
-        g = torch.zeros(*u.shape[:-2], 2, *u.shape[-2:], dtype=u.dtype, device=u.device)
-    else:
-        g = np.zeros(u.shape[:-2] + (2,) + u.shape[-2:], dtype=u.dtype)
-    g[..., 0, :-1, :] = (u[..., 1:, :] - u[..., :-1, :]) / h
-    g[..., 1, :, :-1] = (u[..., :, 1:] - u[..., :, :-1]) / h
-    return g
 
 
 def max_jump(u: Array) -> Scalar:
@@ -296,81 +227,6 @@ def modulus_of_continuity(u: Array, h: float, t: float) -> Scalar:
     return _out(out)
 
 
-# ------------------------------------------------------------------------------ norms
-def tv(u: Array, h: float, *, kind: str = "isotropic") -> Scalar:
-    r"""Discrete total variation :math:`\mathrm{TV}_h(u)=h^2\sum_{i,j}|(\nabla_hu)_{i,j}|` (S2-NOT-f).
-
-    ``kind="isotropic"`` uses the Euclidean norm :math:`|\cdot|_2` of the gradient,
-    ``"anisotropic"`` the :math:`\ell^1` norm :math:`|\cdot|_1`; the gradient is
-    :func:`discrete_gradient` (forward differences, Neumann boundary) and :math:`h^2` is
-    the cell area, so :math:`\mathrm{TV}_h(u)=h\sum|\Delta u|` with the plain differences
-    :math:`\Delta`. For the pixelated disk of radius :math:`r` the anisotropic value is the
-    :math:`\ell^1`-perimeter :math:`8r`, whatever :math:`h`; the isotropic TV of a smoothed
-    indicator tends to the true perimeter :math:`2\pi r` (S2-NOT-f, numerical check).
-
-    Parameters
-    ----------
-    u : numpy.ndarray or torch.Tensor, shape (..., N, M)
-    h : float
-        Grid spacing.
-    kind : {"isotropic", "anisotropic"}
-
-    Returns
-    -------
-    float or array of shape (...)
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> h = 1 / 200; x = (np.arange(200) + 0.5) * h - 0.5
-    >>> disk = ((x[:, None] ** 2 + x[None, :] ** 2) < 0.3 ** 2).astype(float)
-    >>> round(tv(disk, h, kind="anisotropic"), 10)     # 8 r
-    2.4
-    """
-    _check_image(u, min_side=1)
-    h = check_positive(h, "h")
-    check_choice(kind, "kind", ("isotropic", "anisotropic"))
-    g = discrete_gradient(u, h)
-    if kind == "anisotropic":
-        density = _abs(g[..., 0, :, :]) + _abs(g[..., 1, :, :])
-    elif _is_torch(g):
-        density = torch.sqrt(g[..., 0, :, :] ** 2 + g[..., 1, :, :] ** 2)
-    else:
-        density = np.sqrt(g[..., 0, :, :] ** 2 + g[..., 1, :, :] ** 2)
-    return _out(h * h * _sum2(density))
-
-
-def h1_seminorm(u: Array, h: float) -> Scalar:
-    r"""Squared discrete :math:`H^1` seminorm :math:`|u|_{1,h}^2=h^2\sum_{i,j}|(\nabla_hu)_{i,j}|_2^2` (S2-NOT-g).
-
-    Bounded as :math:`h\to0` for samples of an :math:`H^1` function; for the pixelated
-    step :math:`\chi_{\{x_1>1/2\}}` on :math:`(0,1)^2` it equals :math:`1/h` exactly
-    (one difference of size 1 per column, :math:`N=1/h` columns), the discrete sign that
-    a function with a jump is not in :math:`H^1`.
-
-    Parameters
-    ----------
-    u : numpy.ndarray or torch.Tensor, shape (..., N, M)
-    h : float
-        Grid spacing.
-
-    Returns
-    -------
-    float or array of shape (...)
-        The **squared** seminorm.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> N = 64; x = (np.arange(N) + 0.5) / N
-    >>> step = (x[:, None] > 0.5) * np.ones((N, N))
-    >>> h1_seminorm(step, 1 / N)
-    64.0
-    """
-    g = discrete_gradient(u, check_positive(h, "h"))
-    return _out(h * h * _sum2(g[..., 0, :, :] ** 2 + g[..., 1, :, :] ** 2))
-
-
 def interior(u: Array, h: float, margin: float) -> Array:
     r"""Crop a physical margin from the image: the samples at distance :math:`\ge` ``margin`` from the border.
 
@@ -398,8 +254,7 @@ def interior(u: Array, h: float, margin: float) -> Array:
     """
     check_array(u, "u", min_ndim=2, finite=False)
     h = check_positive(h, "h")
-    if isinstance(margin, bool) or not isinstance(margin, (int, float)) or not math.isfinite(margin) or margin < 0:
-        raise ValueError(f"margin must be a finite length >= 0, got {margin!r}")
+    margin = check_real(margin, "margin", minimum=0.0)
     k = int(round(margin / h))
     N, M = int(u.shape[-2]), int(u.shape[-1])
     if 2 * k >= min(N, M):
@@ -475,16 +330,16 @@ def regularity_verdict(
     jump_threshold: float = JUMP_RATE_THRESHOLD,
     gradient_threshold: float = GRADIENT_RATE_THRESHOLD,
 ) -> RegularityVerdict:
-    r"""Classify a sequence of sampled images as "discontinuous", "continuous, not C^1" or "C^1".
+    r"""Classify a sequence of sampled images as one of :data:`REGULARITY_LEVELS`: "none", "C" or "C^1".
 
     With :math:`\alpha_J` = :func:`fit_rate` of :func:`max_jump` and :math:`\alpha_G` =
     :func:`fit_rate` of :func:`gradient_jump` across :math:`h`:
 
     * :math:`\alpha_J<` ``jump_threshold`` (default 0.5): the neighbour jumps do not vanish
       like a power of :math:`h` that a Lipschitz function would give (:math:`\alpha_J=1`);
-      a jump gives :math:`\alpha_J=0`. Verdict ``"discontinuous"``.
+      a jump gives :math:`\alpha_J=0`. Verdict ``"none"`` (no continuity).
     * else :math:`\alpha_G<` ``gradient_threshold`` (default 0.5): the difference quotients
-      jump by :math:`O(1)` (a kink, :math:`\alpha_G=0`). Verdict ``"continuous, not C^1"``.
+      jump by :math:`O(1)` (a kink, :math:`\alpha_G=0`). Verdict ``"C"`` (continuous, not :math:`C^1`).
     * else (:math:`\alpha_G\approx1`, a Lipschitz gradient): ``"C^1"``.
 
     The thresholds sit halfway between the exponents of the two competing models; a
@@ -509,23 +364,22 @@ def regularity_verdict(
     --------
     >>> hs = [2.0**-k for k in range(5, 9)]
     >>> regularity_verdict(hs, [1.1] * 4, [1 / h for h in hs]).label
-    'discontinuous'
+    'none'
     >>> regularity_verdict(hs, [2 * h for h in hs], [0.7] * 4).label
-    'continuous, not C^1'
+    'C'
     >>> regularity_verdict(hs, [2 * h for h in hs], [5 * h for h in hs]).label
     'C^1'
     """
     for name, v in (("jump_threshold", jump_threshold), ("gradient_threshold", gradient_threshold)):
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-            raise ValueError(f"{name} must be a finite number (an exponent of h), got {v!r}")
+        check_real(v, name)
     a_j = fit_rate(hs, max_jumps)
     a_g = fit_rate(hs, gradient_jumps)
     if a_j < jump_threshold:
-        label = "discontinuous"
+        label = REGULARITY_LEVELS[0]
     elif a_g < gradient_threshold:
-        label = "continuous, not C^1"
+        label = REGULARITY_LEVELS[1]
     else:
-        label = "C^1"
+        label = REGULARITY_LEVELS[2]
     return RegularityVerdict(label, a_j, a_g)
 
 

@@ -28,7 +28,7 @@ The discrete gradient, total variation and rates come from :mod:`fscnn_lib.regul
 (:func:`~fscnn_lib.regularity.discrete_gradient`: forward differences, zero in the last
 row/column), the valid convolution and the :math:`L^p` norms from
 :mod:`fscnn_lib.convolution` (:func:`~fscnn_lib.convolution.conv_valid`,
-:func:`~fscnn_lib.convolution.lp_norm`).
+:func:`~fscnn_lib.norms.lp_norm`).
 
 References
 ----------
@@ -47,11 +47,10 @@ from typing import NamedTuple, Union
 import numpy as np
 import torch
 
-from . import regularity as _reg
 from ._validate import Array, check_array, check_choice, check_positive, same_family
 from ._validate import check_exponent as _check_p
-from .convolution import conv_valid, lp_norm
-from .norms import BoundSides
+from .convolution import conv_valid
+from .norms import BoundSides, discrete_gradient, lp_norm, sobolev_seminorm
 from .padding import reflect_pad
 
 __all__ = [
@@ -65,7 +64,6 @@ __all__ = [
     "jump_measure",
     "conv_jump_measure",
     "commutation_residual",
-    "sobolev_seminorm",
     "bv_gradient_bound",
     "relu_chain_rule_residual",
     "radial_power",
@@ -480,7 +478,7 @@ def jump_measure(u: Array, h: float) -> JumpMeasure:
     """
     check_array(u, "u", min_ndim=2)
     h = check_positive(h, "h")
-    g = _reg.discrete_gradient(u, h)
+    g = discrete_gradient(u, h)
     return JumpMeasure(h * h * g[..., 0, :-1, :], h * h * g[..., 1, :, :-1], h)
 
 
@@ -589,52 +587,11 @@ def commutation_residual(u: Array, w: Array, h: float) -> float:
     check_array(w, "w", min_ndim=2)
     same_family(u, w, ("u", "w"))
     h = check_positive(h, "h")
-    lhs = _reg.discrete_gradient(conv_valid(u, w, h), h)
+    lhs = discrete_gradient(conv_valid(u, w, h), h)
     du = jump_measure(u, h)
     rhs = conv_jump_measure(du, w)
     diff = (lhs - rhs).abs().max() if _is_torch(lhs) else np.abs(lhs - rhs).max()
     return float(diff)
-
-
-def sobolev_seminorm(u: Array, h: float, p: float = 2.0) -> Scalar:
-    r"""The discrete :math:`W^{1,p}` seminorm :math:`\|\nabla_hu\|_p=\big(h^2\sum|\nabla_hu|_2^p\big)^{1/p}`.
-
-    :math:`|\cdot|_2` is the Euclidean length of the forward-difference gradient
-    (:func:`~fscnn_lib.regularity.discrete_gradient`), :math:`p=\infty` gives the largest
-    length. For ``p=2`` it is the square root of :func:`~fscnn_lib.regularity.h1_seminorm`.
-    For the pixelated indicator of a set with a smooth boundary it blows up like
-    :math:`h^{1/p-1}`: about :math:`\mathrm{Per}/h` edges, each with gradient :math:`1/h`
-    on a cell of area :math:`h^2`.
-
-    Parameters
-    ----------
-    u : numpy.ndarray or torch.Tensor, shape (..., N, M)
-    h : float
-        Grid spacing.
-    p : float
-        ``1 <= p <= inf``.
-
-    Returns
-    -------
-    float or array of shape (...)
-
-    Examples
-    --------
-    A unit step on :math:`(0,1)^2`: :math:`1/h` columns with one gradient :math:`1/h` each,
-    so :math:`\|\nabla_hu\|_p=h^{1/p-1}`:
-
-    >>> import numpy as np
-    >>> U = np.zeros((16, 16)); U[8:] = 1.0
-    >>> sobolev_seminorm(U, 1 / 16, 2), sobolev_seminorm(U, 1 / 16, 1), sobolev_seminorm(U, 1 / 16, np.inf)
-    (4.0, 1.0, 16.0)
-    """
-    p = _check_p(p)
-    g = _reg.discrete_gradient(u, check_positive(h, "h"))
-    if _is_torch(g):
-        length = torch.sqrt(g[..., 0, :, :] ** 2 + g[..., 1, :, :] ** 2)
-    else:
-        length = np.sqrt(g[..., 0, :, :] ** 2 + g[..., 1, :, :] ** 2)
-    return lp_norm(length, h, p)
 
 
 def bv_gradient_bound(u: Array, w: Array, h: float, p: float = 2.0) -> BoundSides:
@@ -642,7 +599,7 @@ def bv_gradient_bound(u: Array, w: Array, h: float, p: float = 2.0) -> BoundSide
 
     ``lhs`` is :func:`sobolev_seminorm` of :math:`U*W` (valid convolution), ``rhs`` is the
     total variation of :func:`jump_measure` (the anisotropic TV) times
-    :func:`~fscnn_lib.convolution.lp_norm` of :math:`W`. For :math:`U,W` on one grid the
+    :func:`~fscnn_lib.norms.lp_norm` of :math:`W`. For :math:`U,W` on one grid the
     inequality holds exactly: by :func:`conv_jump_measure` the discrete gradient is a sum of
     translates of :math:`W` weighted by the edge masses, and Minkowski's inequality bounds
     its norm by the sum of the masses times :math:`\|W\|_p`.
@@ -713,8 +670,8 @@ def relu_chain_rule_residual(u: Array, h: float) -> float:
     check_array(u, "u", min_ndim=2)
     h = check_positive(h, "h")
     relu = u.clamp(min=0) if _is_torch(u) else np.maximum(u, 0)
-    g_s = _reg.discrete_gradient(relu, h)
-    g_u = _reg.discrete_gradient(u, h)
+    g_s = discrete_gradient(relu, h)
+    g_u = discrete_gradient(u, h)
     worst = 0.0
     pos = u > 0
     # component 0: edges (i,j)-(i+1,j); component 1: edges (i,j)-(i,j+1)

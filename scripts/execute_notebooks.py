@@ -36,9 +36,12 @@ BUDGET = "quick"
 HASH_VERSION = 1
 
 
-def chapter_notebooks() -> list[Path]:
-    """Return the chapter notebooks ``notebooks/NN_*.ipynb`` in reading order."""
-    return sorted(p for p in NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb"))
+def chapter_notebooks(root: Path = ROOT) -> list[Path]:
+    """Return the chapter notebooks ``notebooks/NN_*.ipynb`` under ``root``, in reading order.
+
+    The one definition; ``scripts/sync_setup_cells.py`` imports it.
+    """
+    return sorted((root / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
 
 def library_sources(root: Path = ROOT) -> list[tuple[str, str]]:

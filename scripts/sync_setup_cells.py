@@ -25,6 +25,12 @@ from pathlib import Path
 import nbformat
 import yaml
 
+# The chapter list has one definition, in execute_notebooks.py beside this file (found
+# also when this file is loaded by path, as tests/test_colab_setup.py does).
+if str(Path(__file__).resolve().parent) not in sys.path:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+from execute_notebooks import chapter_notebooks  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 MARKER = "# Colab setup (written by scripts/sync_setup_cells.py from _config.yml; do not edit)."
 TAG = "remove-input"
@@ -66,11 +72,6 @@ def setup_source(url: str, branch: str) -> str:
             "    )",
         ]
     )
-
-
-def chapter_notebooks(root: Path = ROOT) -> list[Path]:
-    """The chapter notebooks ``notebooks/NN_*.ipynb`` in reading order."""
-    return sorted((root / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
 
 def expected_cell(source: str) -> nbformat.NotebookNode:

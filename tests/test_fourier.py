@@ -121,8 +121,9 @@ def test_editor_partial_sums():
     assert_allclose(ps["u_Hk"], [11.27, 12.45, 13.11, 13.45, 13.63], atol=0.006)
     assert round(ps["w_L2"][0], 3) == 3.145 and round(ps["w_L2"][-1], 3) == 3.226
     assert round(ps["conv_Hk"][-1], 2) == 30.68
-    assert_allclose(ps["conv_Hks"], [16 * (2 * R + 1) ** 2 for R in radii], rtol=0, atol=0)
-    assert ps["conv_Hks"].tolist() == [1936, 7056, 26896, 104976, 414736]
+    # computed from the coefficient arrays; the closed form 16(2R+1)^2 is the oracle
+    assert_allclose(ps["conv_Hks"], [16 * (2 * R + 1) ** 2 for R in radii], rtol=1e-12)
+    assert_allclose(ps["conv_Hks"], [1936, 7056, 26896, 104976, 414736], rtol=1e-12)
 
 
 @pytest.mark.parametrize("k, s, Lam", [(0, 0.5, 1.0), (1, 0.5, 1.0), (2, 1.5, 0.5), (0.5, 2.0, 3.0)])
@@ -210,7 +211,7 @@ def test_partial_sums_validation():
         c.partial_sums([])
     with pytest.raises(ValueError, match="radii entry must be >= 0"):
         c.partial_sums([-1])
-    assert c.partial_sums(3)["conv_Hks"].tolist() == [16 * 49]
+    assert_allclose(c.partial_sums(3)["conv_Hks"], [16 * 49], rtol=1e-12)
 
 
 # --------------------------------------------------------------------------- synthesis
@@ -244,9 +245,9 @@ def test_synthesis_validation():
 def test_fft_periodic_convolution_of_synthesised(s, R, N):
     """The synthesised u (*) w equals the periodic convolution (FFT) of the synthesised u, w."""
     c = fo.NoGainConstruction(k=1, s=s, Lambda=1.5)
-    x = fo.torus_nodes(N, 1.5)
+    x = fl.torus_nodes(N, 1.5)
     u, w = c.synthesize("u", x, x, R), c.synthesize("w", x, x, R)
-    got = fo.periodic_convolution(u, w, 1.5)
+    got = fl.periodic_convolution(u, w, 1.5)
     assert_allclose(got, c.synthesize("conv", x, x, R), atol=1e-9 * np.max(np.abs(got)))
 
 
@@ -262,18 +263,18 @@ def test_periodic_convolution_direct_sum():
                 for j2 in range(N):
                     # x_i - y_j = h(i - j) = node index i - j + N/2
                     ref[i1, i2] += u[(i1 - j1 + N // 2) % N, (i2 - j2 + N // 2) % N] * w[j1, j2]
-    assert_allclose(fo.periodic_convolution(u, w, Lam), h * h * ref, atol=1e-12)
+    assert_allclose(fl.periodic_convolution(u, w, Lam), h * h * ref, atol=1e-12)
 
 
 def test_periodic_convolution_validation():
     with pytest.raises(ValueError, match="even side"):
-        fo.periodic_convolution(np.ones((5, 5)), np.ones((5, 5)))
+        fl.periodic_convolution(np.ones((5, 5)), np.ones((5, 5)))
     with pytest.raises(ValueError, match="same shape"):
-        fo.periodic_convolution(np.ones((4, 4)), np.ones((6, 6)))
+        fl.periodic_convolution(np.ones((4, 4)), np.ones((6, 6)))
     with pytest.raises(TypeError, match="numpy.ndarray"):
-        fo.periodic_convolution(torch.ones(4, 4, dtype=torch.float64), torch.ones(4, 4, dtype=torch.float64))
+        fl.periodic_convolution(torch.ones(4, 4, dtype=torch.float64), torch.ones(4, 4, dtype=torch.float64))
     with pytest.raises(ValueError, match="square"):
-        fo.periodic_convolution(np.ones((4, 6)), np.ones((4, 6)))
+        fl.periodic_convolution(np.ones((4, 6)), np.ones((4, 6)))
 
 
 def test_valid_convolution_of_periodic_extension_EN9b():
@@ -281,43 +282,43 @@ def test_valid_convolution_of_periodic_extension_EN9b():
     c = fo.NoGainConstruction(k=1, s=2.0, Lambda=1.0)
     R, N = 3, 96
     h = 2.0 / N
-    xc = fo.torus_cell_centres(N)
+    xc = fl.torus_cell_centres(N)
     u, w = c.synthesize("u", xc, xc, R), c.synthesize("w", xc, xc, R)
     for pad in (N // 2, N // 4):
-        v = fl.conv_valid(fo.periodic_extend(u, pad), w, h)
+        v = fl.conv_valid(fl.periodic_extend(u, pad), w, h)
         xn = -pad * h + h * np.arange(2 * pad + 1)
         assert_allclose(v, c.synthesize("conv", xn, xn, R), atol=1e-9)
 
 
 def test_periodic_extend():
     u = np.arange(9.0).reshape(3, 3)
-    e = fo.periodic_extend(u, 4)
+    e = fl.periodic_extend(u, 4)
     assert e.shape == (11, 11)
     assert_allclose(e[4:7, 4:7], u)
     assert_allclose(e[:3, :3], e[3:6, 3:6])
-    assert fo.periodic_extend(np.zeros((2, 3, 3)), 1).shape == (2, 5, 5)
+    assert fl.periodic_extend(np.zeros((2, 3, 3)), 1).shape == (2, 5, 5)
     with pytest.raises(ValueError, match="pad must be >= 0"):
-        fo.periodic_extend(u, -1)
+        fl.periodic_extend(u, -1)
     with pytest.raises(TypeError, match="numpy.ndarray"):
-        fo.periodic_extend(torch.zeros(3, 3, dtype=torch.float64), 1)
+        fl.periodic_extend(torch.zeros(3, 3, dtype=torch.float64), 1)
 
 
 # --------------------------------------------------------------------------- Fourier on grids
 def test_grids():
-    assert_allclose(fo.torus_nodes(4, 2.0), [-2, -1, 0, 1])
-    assert_allclose(fo.torus_cell_centres(4, 2.0), [-1.5, -0.5, 0.5, 1.5])
+    assert_allclose(fl.torus_nodes(4, 2.0), [-2, -1, 0, 1])
+    assert_allclose(fl.torus_cell_centres(4, 2.0), [-1.5, -0.5, 0.5, 1.5])
     with pytest.raises(ValueError, match="N must be >= 1"):
-        fo.torus_nodes(0)
+        fl.torus_nodes(0)
     with pytest.raises(ValueError, match="Lambda must be positive"):
-        fo.torus_cell_centres(4, 0.0)
+        fl.torus_cell_centres(4, 0.0)
 
 
 def test_fourier_coefficients_trig_polynomial():
     N, Lam = 16, 2.0
-    x = fo.torus_nodes(N, Lam)
+    x = fl.torus_nodes(N, Lam)
     X1, X2 = np.meshgrid(x, x, indexing="ij")
     v = 3 + 2 * np.cos(np.pi * 5 * X1 / Lam) * np.sin(np.pi * 2 * X2 / Lam)
-    f, c = fo.fourier_coefficients(v, Lam)
+    f, c = fl.fourier_coefficients(v, Lam)
     ref = np.zeros((N, N), dtype=complex)
     i = {n: n + N // 2 for n in range(-N // 2, N // 2)}
     ref[i[0], i[0]] = 3
@@ -338,7 +339,7 @@ def test_fourier_coefficients_non_periodic_closed_form():
     N, Lam, a1, a2 = 512, 1.0, 0.5, 0.3
     xe = -Lam + 2 * Lam * np.arange(N + 1) / N
     X1, X2 = np.meshgrid(xe, xe, indexing="ij")
-    f, c = fo.fourier_coefficients(np.exp(a1 * X1 + a2 * X2), Lam, endpoint=True)
+    f, c = fl.fourier_coefficients(np.exp(a1 * X1 + a2 * X2), Lam, endpoint=True)
     ref = _exp_coeff(a1, Lam, f)[:, None] * _exp_coeff(a2, Lam, f)[None, :]
     sel = np.abs(f) <= 32
     assert_allclose(c[np.ix_(sel, sel)], ref[np.ix_(sel, sel)], rtol=0.03)
@@ -349,36 +350,36 @@ def test_weighted_sums_grow_for_non_periodic_EN9a():
     K = np.array([8, 16, 32, 64, 128])
     f = np.arange(-256, 256)
     ref = _exp_coeff(0.5, 1.0, f)[:, None] * _exp_coeff(0.3, 1.0, f)[None, :]
-    s1 = fo.weighted_partial_sums(ref, f, 1, K.tolist())
+    s1 = fl.weighted_partial_sums(ref, f, 1, K.tolist())
     inc = np.diff(s1)
     assert_allclose(inc[1:] / inc[:-1], 2.0, rtol=0.05)
-    s0 = fo.weighted_partial_sums(ref, f, 0, K.tolist())  # the L^2 sums converge
+    s0 = fl.weighted_partial_sums(ref, f, 0, K.tolist())  # the L^2 sums converge
     assert s0[-1] - s0[-2] < 0.01 * s0[-1]
 
 
 def test_weighted_partial_sums_validation():
     f = np.arange(-2, 2)
     with pytest.raises(ValueError, match="coeffs must be"):
-        fo.weighted_partial_sums(np.zeros((4, 3)), f, 1, 1)
+        fl.weighted_partial_sums(np.zeros((4, 3)), f, 1, 1)
     with pytest.raises(TypeError, match="freqs must be integers"):
-        fo.weighted_partial_sums(np.zeros((4, 4)), f.astype(float), 1, 1)
+        fl.weighted_partial_sums(np.zeros((4, 4)), f.astype(float), 1, 1)
     with pytest.raises(ValueError, match="must not exceed"):
-        fo.weighted_partial_sums(np.zeros((4, 4)), f, 1, 3)
+        fl.weighted_partial_sums(np.zeros((4, 4)), f, 1, 3)
     with pytest.raises(ValueError, match="k must be >= 0"):
-        fo.weighted_partial_sums(np.zeros((4, 4)), f, -1, 1)
+        fl.weighted_partial_sums(np.zeros((4, 4)), f, -1, 1)
 
 
 def test_fourier_coefficients_validation():
     with pytest.raises(ValueError, match="even side"):
-        fo.fourier_coefficients(np.ones((5, 5)))
+        fl.fourier_coefficients(np.ones((5, 5)))
     with pytest.raises(ValueError, match="endpoint=True"):
-        fo.fourier_coefficients(np.ones((4, 4)), endpoint=True)
+        fl.fourier_coefficients(np.ones((4, 4)), endpoint=True)
     with pytest.raises(TypeError, match="endpoint must be a bool"):
-        fo.fourier_coefficients(np.ones((4, 4)), endpoint=1)
+        fl.fourier_coefficients(np.ones((4, 4)), endpoint=1)
     with pytest.raises(TypeError, match="dtype float32 or float64"):
-        fo.fourier_coefficients(np.ones((4, 4), dtype=int))
+        fl.fourier_coefficients(np.ones((4, 4), dtype=int))
     with pytest.raises(TypeError, match="numpy.ndarray"):
-        fo.fourier_coefficients(torch.ones(4, 4, dtype=torch.float64))
+        fl.fourier_coefficients(torch.ones(4, 4, dtype=torch.float64))
 
 
 def test_public_names_exported():
@@ -394,3 +395,51 @@ def test_exponential_large_R_no_overflow_warning():
         warnings.simplefilter("error")
         ps = e.partial_sums([100, 800])
     assert np.isfinite(ps["u_Hk"]).all() and ps["u_Hk"][1] == pytest.approx(ps["u_Hk"][0])
+
+
+def test_partial_sums_follow_the_coefficients(monkeypatch):
+    """The sums are computed from the coefficient arrays, not written down.
+
+    Halving every log-coefficient of u*w (a wrong construction) must move the
+    H^{k+s} sums away from 16(2R+1)^2; with the true arrays they match it.
+    """
+    c = fo.NoGainConstruction(k=1, s=0.5)
+    good = c.partial_sums([2, 4])["conv_Hks"]
+    assert_allclose(good, [16 * 25, 16 * 81], rtol=1e-12)
+    true_coefficients = fo.NoGainConstruction.coefficients
+
+    def perturbed(self, R):
+        co = true_coefficients(self, R)
+        co["log_conv"] = co["log_conv"] - 0.5 * co["log_bracket"]
+        return co
+
+    monkeypatch.setattr(fo.NoGainConstruction, "coefficients", perturbed)
+    bad = c.partial_sums([2, 4])["conv_Hks"]
+    assert np.all(bad < 0.5 * good)
+
+
+def test_log_coefficients_agree_and_survive_overflow():
+    c = fo.NoGainConstruction(k=1, s=0.5)
+    co = c.coefficients(6)
+    assert_allclose(np.exp(co["log_u"]), co["u"], rtol=1e-12)
+    assert_allclose(co["log_bracket"], np.log1p(co["n_sq"]), rtol=1e-12)
+    e = fo.NoGainConstruction(k=1, s=1.0, kind="exponential")
+    co = e.coefficients(600)  # |n|^2 overflows float64, its logarithm does not
+    assert np.isinf(co["n_sq"]).any() and np.isfinite(co["log_bracket"]).all()
+    assert_allclose(e.partial_sums(600)["conv_Hks"], [16 * 1201**2], rtol=1e-11)
+
+
+def test_exact_sums_from_exact_coefficients():
+    c = fo.NoGainConstruction(k=2, s=0.25, Lambda=0.5)
+    ex = c.exact_partial_sums(2)
+    assert ex["conv_Hks"] == 25  # 16 * (1/2)^4 * 5^2, an exact rational
+    assert isinstance(ex["conv_Hks"], sp.Integer)
+    assert float(ex["conv_Hk"]) < float(ex["conv_Hks"])
+
+
+def test_torus_module_holds_the_grid_helpers():
+    from fscnn_lib import torus
+
+    assert fl.torus_nodes is torus.torus_nodes
+    assert "fourier_coefficients" not in fo.__all__
+    assert not hasattr(fo, "_SUM_NAMES")

@@ -166,3 +166,68 @@ def test_stored_outputs_are_fresh(path):
     assert not execute_notebooks.is_stale(path), (
         f"{path.name}: stale outputs (code cells or fscnn_lib changed since it was executed); "
         f"run .venv/bin/python scripts/execute_notebooks.py --if-stale")
+
+
+#: DESIGN.md §4: what a reader sees of a code cell at 1280 px without scrolling.
+MAX_CODE_LINE = 79
+MAX_OUTPUT_LINE = 80
+#: Representations that the book shows in place of text/plain (myst-nb's html priority).
+RICHER_THAN_TEXT = ("text/html", "text/markdown", "text/latex", "image/", WIDGET_VIEW)
+ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def _printed_texts(output) -> list[str]:
+    """The printed text of one output as the book shows it: streams, and text/plain
+    where no richer representation (HTML, image, widget) replaces it."""
+    if output.get("output_type") == "stream":
+        return [output.get("text", "")]
+    data = output.get("data", {})
+    if "text/plain" in data and not any(k.startswith(RICHER_THAN_TEXT) for k in data):
+        return [data["text/plain"]]
+    return []
+
+
+def long_lines(nb) -> list[tuple[int, str, int, int]]:
+    """``(cell, "code" | "output", line, length)`` of every overlong line (1-based lines)."""
+    found = []
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        for j, line in enumerate(cell.source.splitlines(), 1):
+            if len(line) > MAX_CODE_LINE:
+                found.append((i, "code", j, len(line)))
+        k = 0
+        for output in cell.get("outputs", []):
+            for text in _printed_texts(output):
+                text = "".join(text) if isinstance(text, list) else text
+                for line in ANSI.sub("", text).expandtabs().splitlines():
+                    k += 1
+                    if len(line) > MAX_OUTPUT_LINE:
+                        found.append((i, "output", k, len(line)))
+    return found
+
+
+def test_long_lines_finds_what_it_should():
+    """The checker sees an overlong code line, stream line and text/plain line, and
+    ignores text/plain that an image replaces."""
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("x = 1\n" + "y" * 80)
+    cell.outputs = [
+        nbformat.v4.new_output("stream", name="stdout", text="ok\n" + "s" * 81 + "\n"),
+        nbformat.v4.new_output("execute_result", data={"text/plain": "t" * 81}, execution_count=1),
+        nbformat.v4.new_output("display_data", data={"text/plain": "f" * 99, "image/png": ""}),
+    ]
+    nb.cells = [nbformat.v4.new_markdown_cell("m" * 200), cell,
+                nbformat.v4.new_code_cell("z" * 79)]
+    assert long_lines(nb) == [(1, "code", 2, 80), (1, "output", 2, 81), (1, "output", 3, 81)]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_lines_fit_the_page(path):
+    """Code lines ≤ 79 and printed output lines ≤ 80 characters (DESIGN.md §4)."""
+    found = long_lines(_nb(path))
+    listing = "\n".join(f"  {path.name} cell {c} {kind} line {j}: {n} characters"
+                        for c, kind, j, n in found)
+    assert not found, (
+        f"{path.name}: {len(found)} lines too long for the page (code ≤ {MAX_CODE_LINE}, "
+        f"printed output ≤ {MAX_OUTPUT_LINE}):\n{listing}")

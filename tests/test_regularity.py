@@ -16,7 +16,7 @@ from fscnn_lib.regularity import (
     discrete_gradient,
     fit_rate,
     gradient_jump,
-    h1_seminorm,
+    h1_seminorm_squared,
     interior,
     max_jump,
     modulus_of_continuity,
@@ -65,7 +65,7 @@ def test_numpy_and_torch_agree_batched() -> None:
         lambda v: modulus_of_continuity(v, h, 0.25),
         lambda v: tv(v, h),
         lambda v: tv(v, h, kind="anisotropic"),
-        lambda v: h1_seminorm(v, h),
+        lambda v: h1_seminorm_squared(v, h),
     ):
         a, b = f(u), f(ut)
         assert a.shape == (2, 3) and isinstance(b, torch.Tensor)
@@ -158,8 +158,8 @@ def test_h1_seminorm_step_grows_like_inverse_h_ramp_bounded() -> None:
     step, ramp = [], []
     for h in HS:
         x1, _ = grid(centres(h))
-        step.append(h1_seminorm((x1 > 0.5).astype(float), h))
-        ramp.append(h1_seminorm(x1, h))
+        step.append(h1_seminorm_squared((x1 > 0.5).astype(float), h))
+        ramp.append(h1_seminorm_squared(x1, h))
     assert_allclose(step, [1 / h for h in HS], rtol=1e-12)
     assert_allclose(ramp, [1 - h for h in HS], rtol=1e-12)  # the Neumann row drops one row of cells
     assert abs(fit_rate(HS, step) + 1) < 1e-12
@@ -188,10 +188,10 @@ def test_fit_rate_recovers_power_laws(alpha: float, c: float, ks: list[int]) -> 
 
 
 def test_regularity_verdict_on_sampled_functions() -> None:
-    """Step -> discontinuous; |x1 - 1/2| -> continuous, not C^1; a smooth function -> C^1."""
+    """Step -> none; |x1 - 1/2| -> C (continuous, not C^1); a smooth function -> C^1."""
     cases = {
-        "discontinuous": lambda x1, x2: (x1 + 0.3 * x2 > 0.6).astype(float),
-        "continuous, not C^1": lambda x1, x2: np.abs(x1 - 0.5) + x2**2,
+        "none": lambda x1, x2: (x1 + 0.3 * x2 > 0.6).astype(float),
+        "C": lambda x1, x2: np.abs(x1 - 0.5) + x2**2,
         "C^1": lambda x1, x2: np.sin(3 * x1) * np.cos(x2),
     }
     for label, f in cases.items():
@@ -222,11 +222,13 @@ def test_regularity_verdict_on_sampled_functions() -> None:
         (lambda: tv(np.ones((4, 4)), 0.1, kind="l2"), ValueError, "kind must be one of"),
         (lambda: interior(np.ones((4, 4)), 0.25, 0.5), ValueError, "leaving nothing"),
         (lambda: interior(np.ones((4, 4)), 0.25, -0.1), ValueError, "margin must be"),
+        (lambda: interior(np.ones((4, 4)), 0.25, "0.1"), TypeError, "margin must be a real number"),
         (lambda: fit_rate([0.1, 0.2], [1.0]), ValueError, "same length"),
         (lambda: fit_rate([0.1, 0.1], [1.0, 2.0]), ValueError, "two distinct"),
         (lambda: fit_rate([0.1, -0.2], [1.0, 2.0]), ValueError, "hs must be positive"),
         (lambda: fit_rate([0.1, 0.2], [0.0, 2.0]), ValueError, "values must be positive"),
         (lambda: regularity_verdict([0.1, 0.2], [1, 1], [1, 1], jump_threshold=float("inf")), ValueError, "jump_threshold"),
+        (lambda: regularity_verdict([0.1, 0.2], [1, 1], [1, 1], jump_threshold="0.5"), TypeError, "jump_threshold"),
     ],
 )
 def test_validation(call, exc, match) -> None:
@@ -237,8 +239,12 @@ def test_validation(call, exc, match) -> None:
 
 def test_exported_from_package() -> None:
     """The measurements are part of the public API, fl.<name>."""
-    for name in ("max_jump", "gradient_jump", "tv", "h1_seminorm", "fit_rate", "regularity_verdict"):
+    for name in ("max_jump", "gradient_jump", "fit_rate", "regularity_verdict", "REGULARITY_LEVELS"):
         assert getattr(fl, name) is getattr(fl.regularity, name)
+    for name in ("lp_norm", "discrete_gradient", "tv", "h1_seminorm_squared", "sobolev_seminorm"):
+        assert getattr(fl, name) is getattr(fl.norms, name)
+    assert fl.REGULARITY_LEVELS == ("none", "C", "C^1")
+    assert not hasattr(fl, "h1_seminorm")
 
 
 # ------------------------------------------------------------------ layer_jumps
@@ -270,7 +276,7 @@ def test_layer_jumps_matches_direct_measurement_and_rates() -> None:
             assert_allclose(lj.gradient_jumps[l, k], g, rtol=1e-12)
     assert lj.jump_rate(0) == fit_rate(hs, lj.max_jumps[0])
     assert lj.gradient_rate(1) == fit_rate(hs, lj.gradient_jumps[1])
-    assert lj.verdict(0).label == "discontinuous" and lj.verdict(1).label == "continuous, not C^1"
+    assert lj.verdict(0).label == "none" and lj.verdict(1).label == "C"
     cropped = fl.layer_jumps(net, dirac, hs, margin=0.25)
     assert np.all(cropped.max_jumps <= lj.max_jumps + 1e-12)
 

@@ -48,10 +48,9 @@ CHROMIUM_ARGS = [
 ]
 #: Each page with everything it loads (sum of response bodies) weighs at most this.
 PAGE_BUDGET_BYTES = 3_000_000
-#: Console messages known to be harmless (see notes/book-stack.md).
-HARMLESS_CONSOLE = (
-    re.compile(r"THEBE_JS_URL.*already been declared"),
-)
+#: Console messages known to be harmless: none. (Each page once declared THEBE_JS_URL
+#: twice; scripts/dedupe_page_scripts.py removes the repeated script.)
+HARMLESS_CONSOLE: tuple[re.Pattern, ...] = ()
 #: Files whose 404 is harmless: none at present (the site serves its own favicon-less pages;
 #: browsers ask for /favicon.ico on their own).
 HARMLESS_404 = re.compile(r"/favicon\.ico$")
