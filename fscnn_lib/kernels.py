@@ -3,7 +3,11 @@ r"""Kernel families on the kernel domain :math:`\Sigma` (EN-7, EN-16).
 * :func:`cell_to_node_kernel`: the node kernel a node-aligned activation is convolved
   with, the mean of the cells of a :math:`PC_h(\Sigma)` kernel around each node (EN-16b);
 * :func:`radial_power_kernel`: cell averages of the singular kernel :math:`|y|^{-\alpha}`,
-  in :math:`L^p` iff :math:`\alpha p<2` (the counterexample of EN-7a).
+  in :math:`L^p` iff :math:`\alpha p<2` (the counterexample of EN-7a);
+* :func:`multiscale_chequer`: cell averages of a sum of chequerboards at every dyadic scale,
+  in :math:`L^2` (indeed bounded) but not of bounded variation for :math:`\beta<1`: the
+  kernels (and inputs) that test Prop. 2.1 and Thm 2.7 under their own hypotheses and
+  nothing stronger (DESIGN §5a).
 
 References
 ----------
@@ -19,9 +23,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ._validate import check_positive
+from ._validate import check_int, check_positive, check_real
 
-__all__ = ["cell_to_node_kernel", "radial_power_kernel"]
+__all__ = ["cell_to_node_kernel", "radial_power_kernel", "multiscale_chequer"]
 
 _TOL = 1e-9
 
@@ -157,3 +161,87 @@ def radial_power_kernel(alpha: float, half_width: float, h: float) -> np.ndarray
     top = np.concatenate([q[::-1, ::-1], q[::-1, :]], axis=1)
     bottom = np.concatenate([q[:, ::-1], q], axis=1)
     return np.ascontiguousarray(np.concatenate([top, bottom], axis=0))
+
+
+def multiscale_chequer(
+    beta: float, half_width: float, h: float, *, levels: int | None = None
+) -> np.ndarray:
+    r"""Cell averages of :math:`w=\sum_{k\ge0}2^{-k\beta}c_k` on the square :math:`(-a,a)^2`.
+
+    :math:`c_k` is the :math:`\pm1` chequerboard of :math:`2^{k+1}\times2^{k+1}` squares of
+    side :math:`s_k=a\,2^{-k}` (value :math:`+1` on the square at the lower-left corner).
+    In one variable, :math:`c_k(y)=r_k(y_1)r_k(y_2)` with :math:`r_k` the
+    :math:`\pm1` square wave of half-period :math:`s_k`; the :math:`r_k` are orthonormal
+    (Rademacher functions), hence so are the :math:`c_k`, and
+
+    * :math:`\|w\|_{L^2}^2=4a^2\sum_k4^{-k\beta}<\infty` for every :math:`\beta>0`
+      (indeed :math:`|w|\le\sum_k2^{-k\beta}`, so :math:`w` is bounded);
+    * :math:`|Dc_k|` has mass of order :math:`2^k`, and :math:`w\notin BV` for
+      :math:`\beta<1`: the discrete total variation of the cell averages grows like
+      :math:`h^{\beta-1}`;
+    * its :math:`L^2` translation modulus is of order :math:`|\tau|^{\min(\beta,1/2)}`
+      (a translation by :math:`\tau` changes :math:`c_k` on a fraction
+      :math:`\min(1,2^k|\tau|/a)` of the square).
+
+    At resolution :math:`h` (with :math:`2a/h` a power of two) the levels with
+    :math:`s_k\ge h` are constant on every cell and the finer ones average to zero on
+    each cell, so the result is the exact :math:`PC_h` projection (cell averages, eq. (5))
+    of the infinite sum: the levels :math:`k\le\log_2(a/h)`.
+
+    Parameters
+    ----------
+    beta : float
+        Decay exponent of the amplitudes :math:`2^{-k\beta}`, ``beta > 0``.
+    half_width : float
+        :math:`a>0`. The same cell array serves any square of side :math:`2a`
+        (e.g. :math:`\Omega=(0,1)^2` with ``half_width=0.5``).
+    h : float
+        Cell size; ``2 * half_width / h`` must be a power of two, at least 2.
+    levels : int, optional
+        Keep only the levels ``k < levels`` (a fixed, resolution-independent function);
+        by default every level the grid resolves.
+
+    Returns
+    -------
+    numpy.ndarray, shape (2a/h, 2a/h), float64
+        First axis :math:`y_1`.
+
+    Raises
+    ------
+    TypeError
+        If ``beta`` is not a real number or ``levels`` not an int.
+    ValueError
+        If ``beta <= 0``, or ``2 * half_width / h`` is not a power of two.
+
+    Examples
+    --------
+    At :math:`h=a/2` two levels are resolved: :math:`c_0` (2 x 2 squares) and :math:`c_1`
+    (4 x 4 squares, amplitude :math:`2^{-\beta}`); orthogonality gives the
+    :math:`L^2` norm:
+
+    >>> w = multiscale_chequer(1.0, 1.0, 0.5)
+    >>> w.tolist()[0], w.tolist()[1]
+    ([1.5, 0.5, -0.5, -1.5], [0.5, 1.5, -1.5, -0.5])
+    >>> float((w ** 2).sum() * 0.5 ** 2) == 4 * (1 + 0.25)
+    True
+    """
+    beta = check_real(beta, "beta")
+    if beta <= 0:
+        raise ValueError(f"beta must be > 0 (amplitudes 2^(-k beta) square-summable), got {beta!r}")
+    a = check_positive(half_width, "half_width")
+    h = check_positive(h, "h")
+    n = _ratio(2.0 * a, h)
+    if n is None or n < 2 or n & (n - 1):
+        raise ValueError(
+            f"2 * half_width / h must be a power of two >= 2 (dyadic levels aligned with the cells), "
+            f"got 2 * {a!r} / {h!r}"
+        )
+    resolved = n.bit_length() - 1  # levels k = 0 .. log2(n) - 1 have squares of >= 1 cell
+    if levels is not None:
+        resolved = min(resolved, check_int(levels, "levels", minimum=1))
+    i = np.arange(n)
+    w = np.zeros((n, n))
+    for k in range(resolved):
+        r = 1.0 - 2.0 * ((i // (n >> (k + 1))) % 2)  # square wave with 2^(k+1) half-periods
+        w += 2.0 ** (-k * beta) * np.outer(r, r)
+    return w
