@@ -12,6 +12,7 @@ widgets and plotting last.
 from .config import *  # noqa: F401,F403
 from .grids import *  # noqa: F401,F403
 from .measures import *  # noqa: F401,F403
+from .images import *  # noqa: F401,F403
 from .norms import *  # noqa: F401,F403
 from .padding import *  # noqa: F401,F403
 from .sampling import *  # noqa: F401,F403
@@ -19,15 +20,15 @@ from .convolution import *  # noqa: F401,F403
 from .conv_exact import *  # noqa: F401,F403
 from .conv_bounds import *  # noqa: F401,F403
 from .kernels import *  # noqa: F401,F403
-from .images import *  # noqa: F401,F403
+from .sobolev import *  # noqa: F401,F403
+from .mollifiers import *  # noqa: F401,F403
+from .torus import *  # noqa: F401,F403
+from .fourier import *  # noqa: F401,F403
 from .architecture import *  # noqa: F401,F403
 from .regularity import *  # noqa: F401,F403
 from .batchnorm import *  # noqa: F401,F403
 from .networks import *  # noqa: F401,F403
-from .sobolev import *  # noqa: F401,F403
-from .torus import *  # noqa: F401,F403
-from .fourier import *  # noqa: F401,F403
-from .widgets import *  # noqa: F401,F403
 from .plotting import *  # noqa: F401,F403
+from .widgets import *  # noqa: F401,F403
 
 __version__ = "0.1.0"

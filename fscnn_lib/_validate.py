@@ -44,6 +44,17 @@ def check_array(x: object, name: str, *, min_ndim: int = 2, finite: bool = True)
     return x
 
 
+def check_image(u: object, name: str = "u", *, min_side: int = 1) -> Array:
+    """``check_array`` (at least 2-D, finite) plus at least ``min_side`` samples along each of the last two axes."""
+    check_array(u, name, min_ndim=2)
+    if min(int(u.shape[-2]), int(u.shape[-1])) < min_side:
+        raise ValueError(
+            f"{name} must have at least {min_side} samples along each of its last two axes, "
+            f"got shape {tuple(u.shape)}; sample on a finer grid"
+        )
+    return u
+
+
 def check_real(x: object, name: str, *, minimum: float | None = None) -> float:
     """Check that ``x`` is a finite real number (not a bool), ``>= minimum`` if given."""
     if isinstance(x, bool) or not isinstance(x, numbers.Real):

@@ -20,8 +20,8 @@ import torch
 from ._validate import Array, check_array, check_choice
 from ._validate import check_exponent as _check_p
 from ._validate import conjugate_exponent as _conjugate
-from .convolution import conv_valid, lp_norm
-from .norms import BoundSides
+from .convolution import conv_valid
+from .norms import BoundSides, lp_norm
 from .padding import zero_pad
 
 __all__ = ["young_bound", "holder_bound", "translation_difference", "modulus_bound"]

@@ -40,15 +40,11 @@ import scipy.fft
 import torch
 import torch.nn.functional as F
 
-from . import _backend as _bk
 from ._validate import Array, check_array, check_choice, check_positive, same_family
-from ._validate import check_exponent as _check_p
-from .norms import lp_norm  # noqa: F401 (moved to norms; kept importable here)
 
 __all__ = [
     "conv_valid",
     "auto_method",
-    "lp_norm",
     "conv_channels",
 ]
 

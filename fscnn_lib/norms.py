@@ -21,7 +21,7 @@ import numpy as np
 import torch
 
 from . import _backend as _bk
-from ._validate import Array, check_array, check_choice, check_positive
+from ._validate import Array, check_array, check_choice, check_image, check_positive
 from ._validate import check_exponent as _check_p
 
 __all__ = [
@@ -57,15 +57,6 @@ def _check_h(h: object) -> float:
         raise ValueError(f"h**2 must be a positive finite float (no overflow or underflow), got h = {h!r}")
     return h
 
-
-def _check_image(u: object, name: str = "u", *, min_side: int = 2) -> Array:
-    check_array(u, name, min_ndim=2)
-    if min(int(u.shape[-2]), int(u.shape[-1])) < min_side:
-        raise ValueError(
-            f"{name} must have at least {min_side} samples along each of its last two axes, "
-            f"got shape {tuple(u.shape)}; sample on a finer grid"
-        )
-    return u
 
 
 def lp_norm(u: Array, h: float, p: float = 2.0) -> float | Array:
@@ -136,7 +127,7 @@ def discrete_gradient(u: Array, h: float) -> Array:
     >>> g.shape, bool(np.allclose(g[0, :-1], 1.0)), bool(np.allclose(g[1, :, :-1], 2.0))
     ((2, 4, 4), True, True)
     """
-    _check_image(u, min_side=1)
+    check_image(u, min_side=1)
     h = check_positive(h, "h")
     if _bk.is_torch(u):
         g = torch.zeros(*u.shape[:-2], 2, *u.shape[-2:], dtype=u.dtype, device=u.device)
@@ -177,7 +168,7 @@ def tv(u: Array, h: float, *, kind: str = "isotropic") -> Scalar:
     >>> round(tv(disk, h, kind="anisotropic"), 10)     # 8 r
     2.4
     """
-    _check_image(u, min_side=1)
+    check_image(u, min_side=1)
     h = check_positive(h, "h")
     check_choice(kind, "kind", ("isotropic", "anisotropic"))
     g = discrete_gradient(u, h)

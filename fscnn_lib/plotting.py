@@ -32,7 +32,9 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["as_numpy", "show_image", "fitted_slope", "loglog_rates", "line_profiles"]
+from .regularity import fit_rate
+
+__all__ = ["as_numpy", "show_image", "loglog_rates", "line_profiles"]
 
 
 def as_numpy(u: Any, name: str = "u") -> np.ndarray:
@@ -164,28 +166,6 @@ def _positive_vector(x: Any, name: str) -> np.ndarray:
     return arr
 
 
-def fitted_slope(hs: Any, ys: Any) -> float:
-    """Least-squares slope of ``log ys`` against ``log hs``: the observed rate p in y ~ C h^p.
-
-    Raises
-    ------
-    ValueError
-        If the inputs are not positive, finite, 1-D, of equal length >= 2, or ``hs`` are all equal.
-
-    Examples
-    --------
-    >>> round(fitted_slope([0.1, 0.01, 0.001], [2e-1, 2e-2, 2e-3]), 6)
-    1.0
-    """
-    h = _positive_vector(hs, "hs")
-    y = _positive_vector(ys, "ys")
-    if h.shape != y.shape:
-        raise ValueError(f"hs and ys must have the same length, got {h.size} and {y.size}")
-    lh = np.log(h)
-    if np.ptp(lh) == 0:
-        raise ValueError("hs must not all be equal")
-    return float(np.polyfit(lh, np.log(y), 1)[0])
-
 
 def loglog_rates(
     ax: Any,
@@ -217,7 +197,7 @@ def loglog_rates(
     Returns
     -------
     dict of str to float
-        The fitted slope of each series (see :func:`fitted_slope`).
+        The fitted slope of each series (:func:`fscnn_lib.regularity.fit_rate`).
 
     Raises
     ------
@@ -239,7 +219,7 @@ def loglog_rates(
         y = _positive_vector(ys, f"series[{label!r}]")
         if y.shape != h.shape:
             raise ValueError(f"series[{label!r}] must have one value per h ({h.size}), got {y.size}")
-        slopes[label] = fitted_slope(h, y)
+        slopes[label] = fit_rate(h, y)
         ax.loglog(h, y, "o-", label=f"{label} (slope {round(slopes[label], 2) + 0.0:.2f})")
         if first is None:
             first = y

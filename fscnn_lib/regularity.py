@@ -23,14 +23,11 @@ class off the two exponents, in the vocabulary :data:`REGULARITY_LEVELS` shared 
 All functions take NumPy arrays or torch tensors of shape ``(..., N, M)`` (the first
 array axis is the paper's first coordinate :math:`x_1`) and reduce over the last two
 axes: the result is a ``float`` for a 2-D image and an array of shape ``(...)`` (same
-family) otherwise. Sums carry the cell area :math:`h^2`, so the values approximate
-integrals and are comparable across :math:`h`.
+family) otherwise.
 
 References
 ----------
 .. [1] A. Habring, M. Holler, arXiv:2204.10588 (2022), Thm 2.7, Lemma 3.4.
-.. [2] L. Ambrosio, N. Fusco, D. Pallara, *Functions of Bounded Variation and Free
-   Discontinuity Problems*, Oxford, 2000 (total variation).
 """
 
 from __future__ import annotations
@@ -43,22 +40,14 @@ import numpy as np
 import torch
 
 from . import _backend as _bk
-from ._validate import Array, check_array, check_choice, check_positive, check_real
-from .norms import discrete_gradient, h1_seminorm_squared, tv  # noqa: F401 (re-used names)
+from ._validate import Array, check_array, check_choice, check_image, check_positive, check_real
+from .architecture import conv_path_counts as _conv_path_counts
 
 __all__ = [
-    "REGULARITY_LEVELS",
-    "max_jump",
-    "gradient_jump",
-    "modulus_of_continuity",
-    "interior",
-    "fit_rate",
-    "RegularityVerdict",
-    "regularity_verdict",
-    "LayerJumps",
-    "layer_jumps",
-    "JUMP_RATE_THRESHOLD",
-    "GRADIENT_RATE_THRESHOLD",
+    "REGULARITY_LEVELS", "max_jump", "gradient_jump", "modulus_of_continuity",
+    "interior", "fit_rate", "RegularityVerdict", "regularity_verdict", "LayerJumps",
+    "layer_jumps", "JUMP_RATE_THRESHOLD", "GRADIENT_RATE_THRESHOLD",
+    "guaranteed_regularity",
 ]
 
 Scalar = Union[float, Array]
@@ -74,19 +63,6 @@ JUMP_RATE_THRESHOLD = 0.5
 #: jump": halfway between 0 (a kink) and 1 (a Lipschitz gradient).
 GRADIENT_RATE_THRESHOLD = 0.5
 
-
-# ----------------------------------------------------------------------------- helpers
-_amax2, _sum2, _out, _abs, _maximum = _bk.amax2, _bk.sum2, _bk.scalar_or_array, _bk.abs_, _bk.maximum
-
-
-def _check_image(u: object, name: str = "u", *, min_side: int = 2) -> Array:
-    check_array(u, name, min_ndim=2)
-    if min(int(u.shape[-2]), int(u.shape[-1])) < min_side:
-        raise ValueError(
-            f"{name} must have at least {min_side} samples along each of its last two axes, "
-            f"got shape {tuple(u.shape)}; sample on a finer grid"
-        )
-    return u
 
 
 def max_jump(u: Array) -> Scalar:
@@ -114,10 +90,10 @@ def max_jump(u: Array) -> Scalar:
     >>> bool(max_jump(np.sin(x)[:, None] * np.ones((64, 64))) <= 1 / 64)   # Lip(sin) = 1
     True
     """
-    _check_image(u)
-    d1 = _amax2(_abs(u[..., 1:, :] - u[..., :-1, :]))
-    d2 = _amax2(_abs(u[..., :, 1:] - u[..., :, :-1]))
-    return _out(_maximum(d1, d2))
+    check_image(u, min_side=2)
+    d1 = _bk.amax2(_bk.abs_(u[..., 1:, :] - u[..., :-1, :]))
+    d2 = _bk.amax2(_bk.abs_(u[..., :, 1:] - u[..., :, :-1]))
+    return _bk.scalar_or_array(_bk.maximum(d1, d2))
 
 
 def gradient_jump(u: Array, h: float) -> Scalar:
@@ -152,16 +128,16 @@ def gradient_jump(u: Array, h: float) -> Scalar:
     >>> bool(gradient_jump(np.sin(x)[:, None] + np.cos(x)[None, :], h) <= 2 * h)
     True
     """
-    _check_image(u, min_side=3)
+    check_image(u, min_side=3)
     h = check_positive(h, "h")
     d1 = (u[..., 1:, :] - u[..., :-1, :]) / h
     d2 = (u[..., :, 1:] - u[..., :, :-1]) / h
     out = None
     for d in (d1, d2):
         for jump in (d[..., 1:, :] - d[..., :-1, :], d[..., :, 1:] - d[..., :, :-1]):
-            m = _amax2(_abs(jump))
-            out = m if out is None else _maximum(out, m)
-    return _out(out)
+            m = _bk.amax2(_bk.abs_(jump))
+            out = m if out is None else _bk.maximum(out, m)
+    return _bk.scalar_or_array(out)
 
 
 def modulus_of_continuity(u: Array, h: float, t: float) -> Scalar:
@@ -200,7 +176,7 @@ def modulus_of_continuity(u: Array, h: float, t: float) -> Scalar:
     >>> bool(w <= np.sqrt(2) * 0.1 + 1e-12), bool(w > 0.1)
     (True, True)
     """
-    _check_image(u)
+    check_image(u, min_side=2)
     h = check_positive(h, "h")
     t = check_positive(t, "t")
     K = int(math.floor(t / h + 1e-9))
@@ -222,9 +198,9 @@ def modulus_of_continuity(u: Array, h: float, t: float) -> Scalar:
                 continue
             a = u[..., k1:, max(k2, 0) : M + min(k2, 0)]
             b = u[..., : N - k1, max(-k2, 0) : M - max(k2, 0)]
-            m = _amax2(_abs(a - b))
-            out = m if out is None else _maximum(out, m)
-    return _out(out)
+            m = _bk.amax2(_bk.abs_(a - b))
+            out = m if out is None else _bk.maximum(out, m)
+    return _bk.scalar_or_array(out)
 
 
 def interior(u: Array, h: float, margin: float) -> Array:
@@ -374,13 +350,8 @@ def regularity_verdict(
         check_real(v, name)
     a_j = fit_rate(hs, max_jumps)
     a_g = fit_rate(hs, gradient_jumps)
-    if a_j < jump_threshold:
-        label = REGULARITY_LEVELS[0]
-    elif a_g < gradient_threshold:
-        label = REGULARITY_LEVELS[1]
-    else:
-        label = REGULARITY_LEVELS[2]
-    return RegularityVerdict(label, a_j, a_g)
+    level = 0 if a_j < jump_threshold else (1 if a_g < gradient_threshold else 2)
+    return RegularityVerdict(REGULARITY_LEVELS[level], a_j, a_g)
 
 
 # ------------------------------------------------------------------ network layers
@@ -413,18 +384,12 @@ class LayerJumps(NamedTuple):
 def layer_jumps(net, make_input, hs: Sequence[float], *, margin: float = 0.0) -> LayerJumps:
     r"""Measure :func:`max_jump` and :func:`gradient_jump` of each layer of an fsCNN at each resolution.
 
-    For every ``h`` in ``hs`` the network is evaluated on ``make_input(h)`` (a tensor of shape
-    ``(B, C_0, N, N)``, :math:`N=1/h`) and every activation :math:`\mu^1,\dots,\mu^{L-1}` and
-    the output (node values on :math:`\bar\Omega`) is reduced, after cropping a physical
-    ``margin`` (:func:`interior`), to the largest value over the batch and the channels of
-
-    * the neighbour jump :func:`max_jump` (a jump: :math:`O(1)`; Lipschitz: :math:`O(h)`),
-    * the gradient jump :func:`gradient_jump` (a kink: :math:`O(1)`; :math:`C^{1,1}`: :math:`O(h)`),
-    * the spread :math:`\max-\min` of the values, which is 0 for a constant ("dead") layer.
-
-    This is the measurement behind the numerical checks of Theorem 2.7 (and Remarks 2.6,
-    2.8): fitted exponents near 0 mean "does not vanish as :math:`h\to0`", near 1 mean
-    :math:`O(h)`.
+    For every ``h`` in ``hs`` the network is evaluated on ``make_input(h)`` (shape
+    ``(B, C_0, N, N)``, :math:`N=1/h`); every activation :math:`\mu^1,\dots,\mu^{L-1}` and
+    the output, cropped by a physical ``margin`` (:func:`interior`), is reduced to the
+    largest :func:`max_jump`, :func:`gradient_jump` and spread :math:`\max-\min` (0 for a
+    "dead" layer) over the batch and channels: the measurement behind the checks of
+    Theorem 2.7 and Remarks 2.6, 2.8.
 
     Parameters
     ----------
@@ -464,10 +429,10 @@ def layer_jumps(net, make_input, hs: Sequence[float], *, margin: float = 0.0) ->
     >>> lj.max_jumps.tolist(), round(lj.jump_rate(0), 12)
     ([[2.0, 2.0, 2.0]], 0.0)
     """
-    from .networks import FsCNN
-
-    if not isinstance(net, FsCNN):
-        raise TypeError(f"net must be an FsCNN, got {type(net).__name__}")
+    # duck-typed (networks sits after regularity in the import order): any object with
+    # the FsCNN evaluation interface
+    if not (hasattr(net, "layer_outputs") and hasattr(net, "num_layers")):
+        raise TypeError(f"net must be an FsCNN (with layer_outputs and num_layers), got {type(net).__name__}")
     if not callable(make_input):
         raise TypeError(f"make_input must be a callable h -> input tensor, got {type(make_input).__name__}")
     hs = tuple(check_positive(h, "hs[k]") for h in hs)
@@ -488,14 +453,6 @@ def layer_jumps(net, make_input, hs: Sequence[float], *, margin: float = 0.0) ->
 
 
 # ---------------------------------------------------- what Theorem 2.7 guarantees
-from .architecture import conv_path_counts as _conv_path_counts  # noqa: E402
-
-if "REGULARITY_LEVELS" not in globals():
-    #: The regularity vocabulary shared by the guarantee and the measured verdict.
-    REGULARITY_LEVELS: tuple[str, ...] = ("none", "C", "C^1")
-__all__ += [n for n in ("REGULARITY_LEVELS", "guaranteed_regularity") if n not in __all__]
-
-
 def guaranteed_regularity(
     num_layers: int, skips: Sequence[tuple[int, int]] = (), input_kind: str = "measure"
 ) -> str:
@@ -531,6 +488,5 @@ def guaranteed_regularity(
     check_choice(input_kind, "input_kind", ("measure", "bv"))
     if _conv_path_counts(num_layers, skips)[0] < 2:
         return REGULARITY_LEVELS[0]
-    if input_kind == "measure" or any(t == num_layers for _, t in skips):
-        return REGULARITY_LEVELS[1]
-    return REGULARITY_LEVELS[2]
+    creased = input_kind == "measure" or any(t == num_layers for _, t in skips)
+    return REGULARITY_LEVELS[1 if creased else 2]

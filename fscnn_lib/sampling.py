@@ -55,10 +55,6 @@ _DOWN = ("average", "max", "stride")
 _UP = ("nearest", "bilinear", "bicubic")
 
 
-def _check_image(u: object, name: str = "u") -> None:
-    check_array(u, name, min_ndim=2)
-
-
 def downsample(u: Array, s: int, *, mode: str) -> Array:
     r"""Downsampling :math:`D_s` of eq. (3): one value per :math:`s\times s` block.
 
@@ -92,7 +88,7 @@ def downsample(u: Array, s: int, *, mode: str) -> Array:
     >>> downsample(U, 2, mode="average").tolist()
     [[2.5, 4.5], [10.5, 12.5]]
     """
-    _check_image(u)
+    check_array(u, "u", min_ndim=2)
     s = check_int(s, "s", minimum=1)
     check_choice(mode, "mode", _DOWN)
     sN, sM = int(u.shape[-2]), int(u.shape[-1])
@@ -212,7 +208,7 @@ def upsample(u: Array, s: int, *, mode: str) -> Array:
     >>> float(upsample(np.array([[0.0, 1.0, 1.0, 1.0]]), 2, mode="bicubic").max())  # overshoot
     1.0625
     """
-    _check_image(u)
+    check_array(u, "u", min_ndim=2)
     s = check_int(s, "s", minimum=1)
     check_choice(mode, "mode", _UP)
     if s == 1:

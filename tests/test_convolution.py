@@ -284,22 +284,22 @@ def test_lp_norm_closed_forms():
     h = 0.25
     U = np.full((4, 4), 2.0)  # the constant 2 on the unit square
     for p in (1.0, 2.0, 3.5):
-        assert fl.convolution.lp_norm(U, h, p) == pytest.approx(2.0)
-    assert fl.convolution.lp_norm(-U, h, math.inf) == 2.0
+        assert fl.norms.lp_norm(U, h, p) == pytest.approx(2.0)
+    assert fl.norms.lp_norm(-U, h, math.inf) == 2.0
     V = np.array([[3.0, -4.0]])
-    assert fl.convolution.lp_norm(V, 1.0, 2) == pytest.approx(5.0)
-    batched = fl.convolution.lp_norm(np.stack([U, 2 * U]), h, 2.0)
+    assert fl.norms.lp_norm(V, 1.0, 2) == pytest.approx(5.0)
+    batched = fl.norms.lp_norm(np.stack([U, 2 * U]), h, 2.0)
     np.testing.assert_allclose(batched, [2.0, 4.0])
-    tb = fl.convolution.lp_norm(torch.from_numpy(np.stack([U, 2 * U])), h, math.inf)
+    tb = fl.norms.lp_norm(torch.from_numpy(np.stack([U, 2 * U])), h, math.inf)
     assert isinstance(tb, torch.Tensor) and tb.tolist() == [2.0, 4.0]
-    assert fl.convolution.lp_norm(torch.ones(2, 2), 0.5, 1) == pytest.approx(1.0)
+    assert fl.norms.lp_norm(torch.ones(2, 2), 0.5, 1) == pytest.approx(1.0)
 
 
 @pytest.mark.parametrize("p, exc, msg", [(0.5, ValueError, r"p must lie in \[1, inf\]"), (float("nan"), ValueError, "p must lie"),
                                          ("2", TypeError, "p must be a real number"), (True, TypeError, "p must be a real")])
 def test_lp_norm_rejects(p, exc, msg):
     with pytest.raises(exc, match=msg):
-        fl.convolution.lp_norm(np.ones((2, 2)), 1.0, p)
+        fl.norms.lp_norm(np.ones((2, 2)), 1.0, p)
 
 
 @pytest.mark.parametrize("p", [1.0, 1.5, 2.0, 4.0, math.inf])

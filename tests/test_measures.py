@@ -101,7 +101,7 @@ def test_conv_dirac_norm_identity_and_jumps():
         X1, X2 = g.points()
         v = fl.conv_dirac(mu, box, X1, X2, sigma=sigma)
         for p in (1.5, 2.0, 4.0):
-            lhs = fl.convolution.lp_norm(v, g.h, p)
+            lhs = fl.norms.lp_norm(v, g.h, p)
             w_p = sigma.area ** (1 / p)
             np.testing.assert_allclose(lhs, (np.abs(mu.weights) ** p).sum() ** (1 / p) * w_p, rtol=1e-12)
             assert lhs <= mu.total_variation() * w_p

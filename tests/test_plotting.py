@@ -11,6 +11,7 @@ import pytest  # noqa: E402
 import torch  # noqa: E402
 from numpy.testing import assert_allclose  # noqa: E402
 
+import fscnn_lib as fl  # noqa: E402
 from fscnn_lib import plotting as fp  # noqa: E402
 
 
@@ -70,18 +71,18 @@ def test_show_image_validation(ax, u, extent, exc, match):
 
 
 @pytest.mark.parametrize("p", [0.5, 1.0, 2.0, -1.0])
-def test_fitted_slope_recovers_power_laws(p):
+def test_fit_rate_recovers_power_laws(p):
     hs = 2.0 ** -np.arange(3, 9)
-    assert_allclose(fp.fitted_slope(hs, 7.0 * hs**p), p, rtol=1e-12)
+    assert_allclose(fl.fit_rate(hs, 7.0 * hs**p), p, rtol=1e-12)
 
 
-def test_fitted_slope_is_least_squares():
+def test_fit_rate_is_least_squares():
     hs = np.array([1.0, 0.5, 0.25])
     ys = np.array([1.0, 0.6, 0.2])
     expected = np.polyfit(np.log(hs), np.log(ys), 1)[0]  # independent formula:
     lh, ly = np.log(hs), np.log(ys)
     manual = np.sum((lh - lh.mean()) * (ly - ly.mean())) / np.sum((lh - lh.mean()) ** 2)
-    assert_allclose(fp.fitted_slope(hs, ys), manual, rtol=1e-12)
+    assert_allclose(fl.fit_rate(hs, ys), manual, rtol=1e-12)
     assert_allclose(expected, manual, rtol=1e-12)
 
 
@@ -116,14 +117,6 @@ def test_loglog_rates_validation(ax, hs, series, refs, exc, match):
     with pytest.raises(exc, match=match):
         fp.loglog_rates(ax, np.asarray(hs, dtype=float), series, reference_slopes=refs)
 
-
-def test_fitted_slope_validation():
-    with pytest.raises(ValueError, match="same length"):
-        fp.fitted_slope([1.0, 0.5], [1.0, 0.5, 0.25])
-    with pytest.raises(ValueError, match="must not all be equal"):
-        fp.fitted_slope([0.5, 0.5], [1.0, 2.0])
-    with pytest.raises(ValueError, match="1-D"):
-        fp.fitted_slope(np.ones((2, 2)), np.ones((2, 2)))
 
 
 # ------------------------------------------------------------- line profiles

@@ -12,16 +12,14 @@ from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
 import fscnn_lib as fl
+from fscnn_lib.norms import discrete_gradient, h1_seminorm_squared, tv
 from fscnn_lib.regularity import (
-    discrete_gradient,
     fit_rate,
     gradient_jump,
-    h1_seminorm_squared,
     interior,
     max_jump,
     modulus_of_continuity,
     regularity_verdict,
-    tv,
 )
 
 HS = [2.0**-k for k in range(5, 9)]

@@ -14,7 +14,6 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import fscnn_lib as fl
-from fscnn_lib import convolution as conv
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 OK = (ValueError, TypeError)
@@ -93,7 +92,7 @@ def test_fuzz_conv_pc_exact(u, w, h, x, origin):
 @SETTINGS
 @given(u=arrays(), h=SMALL_H, p=st.one_of(st.floats(allow_nan=True), st.sampled_from([math.inf, 1, 2, "2", True])))
 def test_fuzz_lp_norm_young_holder(u, h, p):
-    check(conv.lp_norm, u, h, p)
+    check(fl.lp_norm, u, h, p)
     check(fl.young_bound, u, u, h, p)
     check(fl.holder_bound, u, u, h, p)
 
