@@ -67,6 +67,16 @@ def check_real(x: object, name: str, *, minimum: float | None = None) -> float:
     return value
 
 
+def check_real_array(x: object, name: str) -> np.ndarray:
+    """A real number or array of reals (no bools, no strings) as a float64 NumPy array."""
+    if isinstance(x, (bool, np.bool_)):
+        raise TypeError(f"{name} must be a real number or a NumPy array of reals, got bool")
+    try:
+        return np.asarray(x, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a real number or a NumPy array of reals, got {type(x).__name__}") from None
+
+
 def check_positive(x: object, name: str) -> float:
     """Check that ``x`` is a positive, finite real number and return it as float."""
     if isinstance(x, bool) or not isinstance(x, numbers.Real):

@@ -257,7 +257,6 @@ class Grid:
         object.__setattr__(self, "h", h)
         object.__setattr__(self, "align", align)
         extra = 1 if align == "node" else 0
-        object.__setattr__(self, "_cells", (n1, n2))
         object.__setattr__(self, "shape", (n1 + extra, n2 + extra))
 
     @property
@@ -266,9 +265,13 @@ class Grid:
         return self.h * self.h
 
     def _axis(self, lo: float, n: int) -> np.ndarray:
+        # (i + 1/2) / cells * length rather than (i + 1/2) * h: exact where the ratio is
+        # (e.g. 3.5 / 10 == 0.35 but 3.5 * 0.1 != 0.35), so ties land where they should
+        cells = n if self.align == "cell" else n - 1
+        length = self.h * cells
         if self.align == "cell":
-            return lo + (np.arange(n) + 0.5) * self.h
-        return lo + np.arange(n) * self.h
+            return lo + (np.arange(n) + 0.5) / cells * length
+        return lo + np.arange(n) / max(cells, 1) * length
 
     def coords(self) -> tuple[np.ndarray, np.ndarray]:
         """The 1-D sample coordinates along :math:`x_1` and :math:`x_2` (float64)."""

@@ -30,27 +30,18 @@ References
 
 from __future__ import annotations
 
-import math
-import numbers
 import os
 from typing import Sequence
 
 import numpy as np
 import torch
 
-from ._validate import check_array, check_int, check_positive
+from ._validate import check_array, check_int, check_positive, check_real
+from .grids import Grid, Rectangle, project
 
 __all__ = [
-    "cell_centres",
-    "disk_image",
-    "rectangle_image",
-    "step_image",
-    "cartoon_image",
-    "ramp_image",
-    "natural_image",
-    "NATURAL_IMAGES",
-    "add_noise",
-    "blur",
+    "cell_centres", "disk_image", "rectangle_image", "step_image", "cartoon_image",
+    "ramp_image", "natural_image", "NATURAL_IMAGES", "add_noise", "blur",
 ]
 
 #: The natural images available offline: name -> file bundled in ``skimage/data``.
@@ -68,29 +59,19 @@ NATURAL_IMAGES: dict[str, str] = {
 }
 
 
-# ---------------------------------------------------------------------------
-# helpers
-# ---------------------------------------------------------------------------
 def _check_point(p: object, name: str) -> tuple[float, float]:
     """Check a point of the plane given as a pair of finite reals."""
     if not isinstance(p, (tuple, list, np.ndarray)) or len(p) != 2:
         raise TypeError(f"{name} must be a pair (x1, x2) of real numbers, got {p!r}")
-    out = []
-    for k, v in enumerate(p):
-        if isinstance(v, bool) or not isinstance(v, numbers.Real) or not math.isfinite(float(v)):
-            raise ValueError(f"{name}[{k}] must be a finite real number, got {v!r}")
-        out.append(float(v))
-    return out[0], out[1]
+    x1, x2 = (check_real(v, f"{name}[{k}]") for k, v in enumerate(p))
+    return x1, x2
 
 
-def _check_real(x: object, name: str) -> float:
-    if isinstance(x, bool) or not isinstance(x, numbers.Real) or not math.isfinite(float(x)):
-        raise ValueError(f"{name} must be a finite real number, got {x!r}")
-    return float(x)
-
-
-def _check_supersample(s: object) -> int:
-    return check_int(s, "supersample", minimum=1)
+def _unit_grid(n: int, supersample: int) -> Grid:
+    """The cell-aligned grid of spacing ``1/(n*s)`` on :math:`(0,1)^2`."""
+    n = check_int(n, "n", minimum=1)
+    s = check_int(supersample, "supersample", minimum=1)
+    return Grid(Rectangle(0.0, 1.0, 0.0, 1.0), 1.0 / (n * s))
 
 
 def cell_centres(n: int, *, supersample: int = 1) -> tuple[np.ndarray, np.ndarray]:
@@ -98,7 +79,8 @@ def cell_centres(n: int, *, supersample: int = 1) -> tuple[np.ndarray, np.ndarra
 
     Returns ``(X1, X2)``, two arrays of shape ``(n*s, n*s)`` with
     ``X1[i, j] = (i + 1/2) h/s`` and ``X2[i, j] = (j + 1/2) h/s`` (``s = supersample``):
-    the centres of the cells :math:`Q^{h}_{i,j}` of Section 3 of the paper.
+    the centres of the cells :math:`Q^{h}_{i,j}` of Section 3 of the paper, i.e. the
+    points of :class:`~fscnn_lib.grids.Grid` ``(Rectangle(0, 1, 0, 1), h/s)``.
 
     Parameters
     ----------
@@ -120,20 +102,16 @@ def cell_centres(n: int, *, supersample: int = 1) -> tuple[np.ndarray, np.ndarra
     >>> bool((X2[0] == X1[:, 0]).all())
     True
     """
-    n = check_int(n, "n", minimum=1)
-    s = _check_supersample(supersample)
-    t = (np.arange(n * s) + 0.5) / (n * s)
-    return np.meshgrid(t, t, indexing="ij")
+    return _unit_grid(n, supersample).points()
 
 
 def _sample(n: int, supersample: int, inside) -> np.ndarray:
-    """Evaluate ``inside(X1, X2)`` at cell centres (s = 1) or average it over s x s points."""
-    s = _check_supersample(supersample)
-    X1, X2 = cell_centres(n, supersample=s)
-    v = np.asarray(inside(X1, X2), dtype=np.float64)
-    if s > 1:
-        v = v.reshape(n, s, n, s).mean(axis=(1, 3))
-    return v
+    """:func:`~fscnn_lib.grids.project` of ``inside`` on the grid of spacing ``1/(n*s)``,
+    averaged over the ``s x s`` sub-cells of each cell (the cell centres for ``s = 1``)."""
+    grid = _unit_grid(n, supersample)
+    s = grid.shape[0] // n
+    v = project(inside, grid)
+    return v.reshape(n, s, n, s).mean(axis=(1, 3)) if s > 1 else v
 
 
 # ---------------------------------------------------------------------------
@@ -185,7 +163,7 @@ def disk_image(
     """
     r = check_positive(radius, "radius")
     x0 = _check_point(center, "center")
-    c = _check_real(value, "value")
+    c = check_real(value, "value")
     n = check_int(n, "n", minimum=1)
     return c * _sample(n, supersample, lambda X1, X2: (X1 - x0[0]) ** 2 + (X2 - x0[1]) ** 2 < r * r)
 
@@ -227,10 +205,10 @@ def rectangle_image(
     """
     if not isinstance(corners, (tuple, list, np.ndarray)) or len(corners) != 4:
         raise TypeError(f"corners must be a tuple (a, b, c, d) for the rectangle (a,b)x(c,d), got {corners!r}")
-    a, b, c, d = (_check_real(v, f"corners[{k}]") for k, v in enumerate(corners))
+    a, b, c, d = (check_real(v, f"corners[{k}]") for k, v in enumerate(corners))
     if not (a < b and c < d):
         raise ValueError(f"corners must satisfy a < b and c < d for (a,b)x(c,d), got {(a, b, c, d)}")
-    val = _check_real(value, "value")
+    val = check_real(value, "value")
     n = check_int(n, "n", minimum=1)
     return val * _sample(n, supersample, lambda X1, X2: (a < X1) & (X1 < b) & (c < X2) & (X2 < d))
 
@@ -267,12 +245,12 @@ def step_image(n: int, *, position: float = 0.5, axis: int = 0, value: float = 1
     >>> bool((u == u[:, :1]).all())   # constant along the edge
     True
     """
-    t = _check_real(position, "position")
+    t = check_real(position, "position")
     if not 0.0 < t < 1.0:
         raise ValueError(f"position must lie in (0, 1), got {position!r}")
-    if axis not in (0, 1) or isinstance(axis, bool):
+    if check_int(axis, "axis") > 1:
         raise ValueError(f"axis must be 0 or 1, got {axis!r}")
-    c = _check_real(value, "value")
+    c = check_real(value, "value")
     n = check_int(n, "n", minimum=1)
     return c * _sample(n, 1, lambda X1, X2: (X1 if axis == 0 else X2) > t)
 
@@ -344,7 +322,7 @@ def ramp_image(n: int, *, axis: int = 0) -> np.ndarray:
     >>> bool(np.allclose(np.diff(u, axis=0), 0.25))
     True
     """
-    if axis not in (0, 1) or isinstance(axis, bool):
+    if check_int(axis, "axis") > 1:
         raise ValueError(f"axis must be 0 or 1, got {axis!r}")
     X1, X2 = cell_centres(n)
     return np.array(X1 if axis == 0 else X2, dtype=np.float64)
@@ -463,10 +441,7 @@ def add_noise(u, sigma: float, *, seed: int, clip: bool = False):
     True
     """
     check_array(u, "u", min_ndim=2)
-    if isinstance(sigma, bool) or not isinstance(sigma, numbers.Real) or not math.isfinite(float(sigma)):
-        raise ValueError(f"sigma must be a finite real number >= 0, got {sigma!r}")
-    if float(sigma) < 0:
-        raise ValueError(f"sigma must be >= 0, got {sigma!r}")
+    sigma = check_real(sigma, "sigma", minimum=0.0)
     seed = check_int(seed, "seed", minimum=0)
     if not isinstance(clip, bool):
         raise TypeError(f"clip must be a bool, got {type(clip).__name__}")

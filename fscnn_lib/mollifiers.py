@@ -29,37 +29,19 @@ import numpy as np
 import torch
 
 from . import _backend as _bk
-from ._validate import Array, check_array, check_choice, check_positive
+from ._validate import Array, check_array, check_choice, check_positive, check_real_array
 from .convolution import conv_valid
 from .padding import reflect_pad
 
 __all__ = [
-    "bump",
-    "bump_gradient",
-    "bump_mass",
-    "mollifier_kernel",
-    "mollify",
-    "mollified_gradient",
-    "radial_power",
-    "radial_power_gradient",
-    "MollifierErrors",
-    "mollifier_sup_errors",
+    "bump", "bump_gradient", "bump_mass", "mollifier_kernel", "mollify", "mollified_gradient",
+    "radial_power", "radial_power_gradient", "MollifierErrors", "mollifier_sup_errors",
 ]
 
 _BOUNDARIES = ("valid", "symmetric", "reflect")
 
 #: Largest kernel radius ``K = floor(eps/h)`` in samples (a (2K+1)^2 kernel of ~34 MB).
 MAX_KERNEL_RADIUS = 1024
-
-def _real_array(x: object, name: str) -> np.ndarray:
-    if isinstance(x, (bool, np.bool_)):
-        raise TypeError(f"{name} must be a real number or a NumPy array of reals, got bool")
-    try:
-        a = np.asarray(x, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a real number or a NumPy array of reals, got {type(x).__name__}") from None
-    return a
-
 
 # ---------------------------------------------------------------------- the mollifier
 def _bump_raw(r2: np.ndarray) -> np.ndarray:
@@ -121,7 +103,7 @@ def bump(x1: object, x2: object) -> np.ndarray:
     >>> float(bump(1.0, 0.0)), float(bump(0.6, 0.8))
     (0.0, 0.0)
     """
-    a1, a2 = np.broadcast_arrays(_real_array(x1, "x1"), _real_array(x2, "x2"))
+    a1, a2 = np.broadcast_arrays(check_real_array(x1, "x1"), check_real_array(x2, "x2"))
     return _bump_raw(a1 * a1 + a2 * a2) / bump_mass()
 
 
@@ -149,7 +131,7 @@ def bump_gradient(x1: object, x2: object) -> np.ndarray:
     >>> bool(abs(g[0] - fd) < 1e-8)
     True
     """
-    a1, a2 = np.broadcast_arrays(_real_array(x1, "x1"), _real_array(x2, "x2"))
+    a1, a2 = np.broadcast_arrays(check_real_array(x1, "x1"), check_real_array(x2, "x2"))
     r2 = a1 * a1 + a2 * a2
     phi = _bump_raw(r2) / bump_mass()
     factor = np.zeros_like(r2)
@@ -390,7 +372,7 @@ def radial_power(x1: object, x2: object, alpha: float) -> np.ndarray:
     11.180339887498949
     """
     alpha = check_positive(alpha, "alpha")
-    a1, a2 = np.broadcast_arrays(_real_array(x1, "x1"), _real_array(x2, "x2"))
+    a1, a2 = np.broadcast_arrays(check_real_array(x1, "x1"), check_real_array(x2, "x2"))
     return np.hypot(a1, a2) ** alpha
 
 
@@ -420,7 +402,7 @@ def radial_power_gradient(x1: object, x2: object, alpha: float) -> np.ndarray:
     [0.0, 0.0]
     """
     alpha = check_positive(alpha, "alpha")
-    a1, a2 = np.broadcast_arrays(_real_array(x1, "x1"), _real_array(x2, "x2"))
+    a1, a2 = np.broadcast_arrays(check_real_array(x1, "x1"), check_real_array(x2, "x2"))
     r = np.hypot(a1, a2)
     factor = np.zeros_like(r)
     nz = r > 0

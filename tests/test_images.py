@@ -87,8 +87,10 @@ def test_rectangle_accepts_list_and_validates():
         im.rectangle_image(4, corners=(0.5, 0.2, 0.0, 1.0))
     with pytest.raises(TypeError, match=r"corners must be a tuple \(a, b, c, d\)"):
         im.rectangle_image(4, corners=(0.0, 1.0))
-    with pytest.raises(ValueError, match=r"corners\[2\] must be a finite real"):
+    with pytest.raises(ValueError, match=r"corners\[2\] must be finite"):
         im.rectangle_image(4, corners=(0.0, 1.0, float("nan"), 1.0))
+    with pytest.raises(TypeError, match=r"corners\[1\] must be a real number"):
+        im.rectangle_image(4, corners=(0.0, "1", 0.0, 1.0))
 
 
 @pytest.mark.parametrize("axis", [0, 1])
@@ -104,8 +106,10 @@ def test_step_validation():
         im.step_image(8, position=1.0)
     with pytest.raises(ValueError, match="axis must be 0 or 1"):
         im.step_image(8, axis=2)
-    with pytest.raises(ValueError, match="axis must be 0 or 1"):
+    with pytest.raises(ValueError, match="axis must be >= 0"):
         im.ramp_image(8, axis=-1)
+    with pytest.raises(TypeError, match="axis must be an int"):
+        im.ramp_image(8, axis=True)
 
 
 def test_ramp_is_linear():
@@ -145,10 +149,14 @@ def test_disk_validation():
         im.disk_image(8, radius=0.0)
     with pytest.raises(TypeError, match=r"center must be a pair"):
         im.disk_image(8, center=(0.5,))
-    with pytest.raises(ValueError, match=r"center\[1\] must be a finite real"):
+    with pytest.raises(ValueError, match=r"center\[1\] must be finite"):
         im.disk_image(8, center=(0.5, float("inf")))
-    with pytest.raises(ValueError, match="value must be a finite real"):
+    with pytest.raises(TypeError, match=r"center\[0\] must be a real number"):
+        im.disk_image(8, center=(None, 0.5))
+    with pytest.raises(ValueError, match="value must be finite"):
         im.disk_image(8, value=float("nan"))
+    with pytest.raises(TypeError, match="value must be a real number"):
+        im.disk_image(8, value=True)
     with pytest.raises(ValueError, match="supersample must be >= 1"):
         im.disk_image(8, supersample=0)
 
@@ -234,8 +242,10 @@ def test_noise_validation():
     u = np.zeros((4, 4))
     with pytest.raises(ValueError, match="sigma must be >= 0"):
         im.add_noise(u, -0.1, seed=0)
-    with pytest.raises(ValueError, match="sigma must be a finite real"):
+    with pytest.raises(ValueError, match="sigma must be finite"):
         im.add_noise(u, float("nan"), seed=0)
+    with pytest.raises(TypeError, match="sigma must be a real number"):
+        im.add_noise(u, "0.1", seed=0)
     with pytest.raises(TypeError, match="seed must be an int"):
         im.add_noise(u, 0.1, seed=None)
     with pytest.raises(TypeError, match="clip must be a bool"):
