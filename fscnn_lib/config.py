@@ -28,6 +28,8 @@ from collections.abc import Mapping
 import numpy as np
 import torch
 
+from ._validate import check_int
+
 __all__ = ["BUDGETS", "budget", "budget_sizes", "seed_everything", "default_device"]
 
 #: Sizes each chapter reads from the budget. ``h_exponents`` are the k in h = 2^-k
@@ -123,11 +125,7 @@ def seed_everything(seed: int = 0) -> torch.Generator:
     >>> b = seed_everything(3); bool(torch.equal(x, torch.rand(2, generator=b)))
     True
     """
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(f"seed must be an int, got {type(seed).__name__}")
-    if seed < 0:
-        raise ValueError(f"seed must be >= 0, got {seed}")
-    seed = int(seed)
+    seed = check_int(seed, "seed", minimum=0)
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)

@@ -12,12 +12,11 @@ References
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 import torch
 
-from ._validate import Array, check_array, check_choice
+from ._validate import Array, check_array, check_choice, check_int
 from ._validate import check_exponent as _check_p
 from ._validate import conjugate_exponent as _conjugate
 from .convolution import conv_valid
@@ -97,12 +96,8 @@ def holder_bound(u: Array, w: Array, h: float, p: float) -> BoundSides:
 def _check_shift(shift: object) -> tuple[int, int]:
     if not isinstance(shift, (tuple, list)) or len(shift) != 2:
         raise TypeError(f"shift must be a pair (s1, s2) of ints (the translation in cells), got {shift!r}")
-    out = []
-    for s in shift:
-        if isinstance(s, bool) or not isinstance(s, numbers.Integral):
-            raise TypeError(f"shift must hold ints (cells), got {type(s).__name__}")
-        out.append(int(s))
-    return out[0], out[1]
+    s1, s2 = (check_int(s, f"shift[{k}]", minimum=-(2**62)) for k, s in enumerate(shift))
+    return s1, s2
 
 
 def translation_difference(u: Array, h: float, shift: tuple[int, int], p: float) -> float:

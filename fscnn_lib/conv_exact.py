@@ -12,12 +12,11 @@ References
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 import torch
 
-from ._validate import Array, check_array, same_family
+from ._validate import Array, check_array, check_real, same_family
 from .convolution import _check_h, conv_valid
 from .grids import Grid, Rectangle
 from .padding import zero_pad
@@ -28,12 +27,8 @@ __all__ = ["conv_pc_exact", "valid_output_grid"]
 def _origin(x: object, name: str) -> tuple[float, float]:
     if not isinstance(x, (tuple, list)) or len(x) != 2:
         raise TypeError(f"{name} must be a pair (x1, x2) of real numbers, got {x!r}")
-    out = []
-    for v in x:
-        if isinstance(v, bool) or not isinstance(v, numbers.Real) or not math.isfinite(float(v)):
-            raise ValueError(f"{name} must be a pair of finite real numbers, got {x!r}")
-        out.append(float(v))
-    return out[0], out[1]
+    x1, x2 = (check_real(v, f"{name}[{k}]") for k, v in enumerate(x))
+    return x1, x2
 
 
 def conv_pc_exact(

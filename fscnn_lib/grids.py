@@ -36,13 +36,12 @@ References
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from ._validate import check_choice, check_int, check_positive, divides
+from ._validate import check_choice, check_int, check_positive, check_real, divides
 
 __all__ = ["Rectangle", "Grid", "project", "cell_average", "pc_eval"]
 
@@ -51,12 +50,7 @@ _ALIGN = ("cell", "node")
 
 def _real(x: object, name: str) -> float:
     """Return ``x`` as a finite float, or raise ``TypeError``/``ValueError``."""
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(x).__name__}")
-    value = float(x)
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be finite, got {x!r}")
-    return value
+    return check_real(x, name)
 
 
 def _fmt(x: float) -> str:

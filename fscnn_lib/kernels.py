@@ -17,7 +17,6 @@ References
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 import torch
@@ -145,11 +144,7 @@ def radial_power_kernel(alpha: float, half_width: float, h: float) -> np.ndarray
     >>> w.shape, round(float(w.sum()) / 16**2, 10) == round(8 * 0.25 * math.asinh(1.0), 10)
     ((8, 8), True)
     """
-    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real):
-        raise TypeError(f"alpha must be a real number < 2, got {type(alpha).__name__}")
-    alpha = float(alpha)
-    if not math.isfinite(alpha):
-        raise ValueError(f"alpha must be a finite real number < 2, got {alpha!r}")
+    alpha = check_real(alpha, "alpha")
     if alpha >= 2.0:
         raise ValueError(f"alpha must be < 2 (|y|^-alpha must be integrable near 0 in 2D), got {alpha!r}")
     a = check_positive(half_width, "half_width")

@@ -29,7 +29,7 @@ import numpy as np
 import torch
 
 from . import _backend as _bk
-from ._validate import Array, check_array, check_choice, check_positive, check_real_array
+from ._validate import Array, check_array, check_choice, check_int, check_positive, check_real_array
 from .convolution import conv_valid
 from .padding import reflect_pad
 
@@ -213,7 +213,7 @@ def mollifier_kernel(eps: float, h: float, *, derivative: int | None = None) -> 
     """
     eps = check_positive(eps, "eps")
     h = check_positive(h, "h")
-    if derivative is not None and (isinstance(derivative, bool) or derivative not in (0, 1)):
+    if derivative is not None and check_int(derivative, "derivative") not in (0, 1):
         raise ValueError(f"derivative must be None, 0 or 1, got {derivative!r}")
     K = _kernel_radius(eps, h)
     t = h * np.arange(-K, K + 1, dtype=np.float64)

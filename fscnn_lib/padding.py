@@ -30,7 +30,7 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
-from ._validate import Array, check_array, check_choice, check_int
+from ._validate import Array, check_array, check_choice, check_int, check_real
 from .grids import Rectangle
 from .measures import DiracSum
 
@@ -74,11 +74,7 @@ def fold(t: Array | float, alpha: float, beta: float) -> Array | float:
     >>> [float(fold(t, 0.0, 1.0)) for t in (0.25, 1.25, -0.25, 2.25)]
     [0.25, 0.75, 0.25, 0.25]
     """
-    for name, v in (("alpha", alpha), ("beta", beta)):
-        if isinstance(v, bool) or not isinstance(v, numbers.Real):
-            raise TypeError(f"{name} must be a real number, got {type(v).__name__}")
-        if not np.isfinite(v):
-            raise ValueError(f"{name} must be finite, got {v!r}")
+    alpha, beta = check_real(alpha, "alpha"), check_real(beta, "beta")
     if not alpha < beta:
         raise ValueError(f"alpha must be smaller than beta, got alpha={alpha!r}, beta={beta!r}")
     ell = float(beta) - float(alpha)

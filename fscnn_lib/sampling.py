@@ -39,15 +39,13 @@ References
 
 from __future__ import annotations
 
-import math
-import numbers
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 
-from ._validate import Array, check_array, check_choice, check_int
+from ._validate import Array, check_array, check_choice, check_int, check_real
 
 __all__ = ["downsample", "upsample", "cubic_kernel", "check_assumption_31", "Assumption31Report"]
 
@@ -370,8 +368,7 @@ def check_assumption_31(
     trials = check_int(trials, "trials", minimum=1)
     size = check_int(size, "size", minimum=1)
     seed = check_int(seed, "seed", minimum=0)
-    if isinstance(tol, bool) or not isinstance(tol, numbers.Real) or not (math.isfinite(tol) and tol >= 0):
-        raise ValueError(f"tol must be a finite number >= 0, got {tol!r}")
+    tol = check_real(tol, "tol", minimum=0.0)
     if not isinstance(signed, bool):
         raise TypeError(f"signed must be a bool, got {type(signed).__name__}")
     if isinstance(candidate, str):

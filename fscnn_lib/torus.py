@@ -12,13 +12,12 @@ References
 
 from __future__ import annotations
 
-import math
 import numbers
 from collections.abc import Sequence
 
 import numpy as np
 
-from ._validate import check_array, check_int, check_positive
+from ._validate import check_array, check_int, check_positive, check_real
 
 __all__ = [
     "torus_nodes",
@@ -31,12 +30,7 @@ __all__ = [
 
 
 def _check_nonnegative(x: object, name: str) -> float:
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(x).__name__}")
-    value = float(x)
-    if not math.isfinite(value) or value < 0:
-        raise ValueError(f"{name} must be >= 0 and finite, got {x!r}")
-    return value
+    return check_real(x, name, minimum=0.0)
 
 
 def _check_radii(radii: object) -> list[int]:

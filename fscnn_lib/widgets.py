@@ -33,10 +33,11 @@ Examples
 from __future__ import annotations
 
 import io
-import math
 import numbers
 from collections.abc import Callable, Sequence
 from typing import Any, Union
+
+from ._validate import check_int, check_real
 
 __all__ = ["render_frames", "stack_explorer", "frame_label", "MAX_FRAMES"]
 
@@ -71,9 +72,7 @@ def _check_values(values: object) -> list[Any]:
 
 
 def _check_dpi(dpi: object) -> float:
-    if isinstance(dpi, bool) or not isinstance(dpi, numbers.Real):
-        raise TypeError(f"dpi must be a real number, got {type(dpi).__name__}")
-    if not math.isfinite(float(dpi)) or not 10 <= float(dpi) <= 600:
+    if not 10 <= check_real(dpi, "dpi") <= 600:
         raise ValueError(f"dpi must lie between 10 and 600, got {dpi!r}")
     return float(dpi)
 
@@ -293,9 +292,7 @@ def stack_explorer(
     if not isinstance(description, str):
         raise TypeError(f"description must be a str, got {type(description).__name__}")
     labels = _labels(values, readout)
-    if isinstance(initial, bool) or not isinstance(initial, numbers.Integral):
-        raise TypeError(f"initial must be an int, got {type(initial).__name__}")
-    if not 0 <= int(initial) < len(values):
+    if not 0 <= check_int(initial, "initial", minimum=-(2**62)) < len(values):
         raise ValueError(f"initial must be an index into values, 0 <= initial < {len(values)}, got {initial}")
     if width is not None and not isinstance(width, str):
         raise TypeError(f"width must be a CSS width str such as '420px' or None, got {type(width).__name__}")

@@ -244,7 +244,8 @@ def test_assumption_31_with_callables():
         (("max",), {"trials": 0}, ValueError, "trials must be >= 1"),
         (("max",), {"s": 0}, ValueError, "s must be >= 1"),
         (("max",), {"seed": -1}, ValueError, "seed must be >= 0"),
-        (("max",), {"tol": -1.0}, ValueError, "tol must be a finite number"),
+        (("max",), {"tol": -1.0}, ValueError, "tol must be >= 0"),
+        (("max",), {"tol": "0.1"}, TypeError, "tol must be a real number"),
         (("max",), {"signed": 1}, TypeError, "signed must be a bool"),
     ],
 )

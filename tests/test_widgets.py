@@ -97,7 +97,7 @@ def test_render_frames_rejects_a_non_figure_and_closes_nothing_else():
         (dict(make_figure=make_figure, values=[1], dpi="80"), TypeError, "dpi must be a real number"),
         (dict(make_figure=make_figure, values=[1], dpi=True), TypeError, "dpi must be a real number"),
         (dict(make_figure=make_figure, values=[1], dpi=5), ValueError, "dpi must lie between"),
-        (dict(make_figure=make_figure, values=[1], dpi=float("nan")), ValueError, "dpi must lie between"),
+        (dict(make_figure=make_figure, values=[1], dpi=float("nan")), ValueError, "dpi must be finite"),
     ],
 )
 def test_render_frames_validation(kwargs, exc, match):
