@@ -68,13 +68,16 @@ def check_real(x: object, name: str, *, minimum: float | None = None) -> float:
 
 
 def check_real_array(x: object, name: str) -> np.ndarray:
-    """A real number or array of reals (no bools, no strings) as a float64 NumPy array."""
-    if isinstance(x, (bool, np.bool_)):
-        raise TypeError(f"{name} must be a real number or a NumPy array of reals, got bool")
+    """A real number or array of reals (no bools, strings or complex numbers) as a float64 NumPy array."""
+    if isinstance(x, (bool, np.bool_, str, bytes)) or x is None:
+        raise TypeError(f"{name} must be a real number or a NumPy array of reals, got {type(x).__name__}")
     try:
-        return np.asarray(x, dtype=np.float64)
+        a = np.asarray(x)
     except (TypeError, ValueError):
         raise TypeError(f"{name} must be a real number or a NumPy array of reals, got {type(x).__name__}") from None
+    if a.dtype.kind not in "iuf":
+        raise TypeError(f"{name} must hold real numbers, got dtype {a.dtype}")
+    return a.astype(np.float64)
 
 
 def check_positive(x: object, name: str) -> float:

@@ -16,7 +16,7 @@ import math
 import numpy as np
 import torch
 
-from ._validate import Array, check_array, check_real, same_family
+from ._validate import Array, check_array, check_real, check_real_array, same_family
 from .convolution import _check_h, conv_valid
 from .grids import Grid, Rectangle
 from .padding import zero_pad
@@ -113,9 +113,10 @@ def conv_pc_exact(
             raise ValueError(f"{name} must be 2-D, got shape {tuple(arr.shape)}; evaluate one image at a time")
     h = _check_h(h)
     ou, ow = _origin(u_origin, "u_origin"), _origin(w_origin, "w_origin")
+    y1, y2 = check_real_array(x1, "x1"), check_real_array(x2, "x2")
     try:
-        y1, y2 = np.broadcast_arrays(np.asarray(x1, dtype=np.float64), np.asarray(x2, dtype=np.float64))
-    except (TypeError, ValueError) as exc:
+        y1, y2 = np.broadcast_arrays(y1, y2)
+    except ValueError as exc:
         raise ValueError(f"x1 and x2 must be real arrays that broadcast together: {exc}") from None
     if not (np.isfinite(y1).all() and np.isfinite(y2).all()):
         raise ValueError("the points x1, x2 must be finite (no NaN or inf)")

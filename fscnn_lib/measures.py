@@ -28,16 +28,14 @@ from collections.abc import Callable
 
 import numpy as np
 
+from ._validate import check_real_array
 from .grids import Grid, Rectangle
 
 __all__ = ["DiracSum", "conv_dirac"]
 
 
 def _float_array(x: object, name: str) -> np.ndarray:
-    arr = np.asarray(x)
-    if arr.dtype == object or arr.dtype.kind not in "biuf" or arr.dtype == bool:
-        raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")
-    arr = arr.astype(np.float64)
+    arr = check_real_array(x, name)
     if not np.isfinite(arr).all():
         raise ValueError(f"{name} must contain only finite values (no NaN or inf)")
     return arr

@@ -30,7 +30,7 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
-from ._validate import Array, check_array, check_choice, check_int, check_real
+from ._validate import Array, check_array, check_choice, check_int, check_real, check_real_array
 from .grids import Rectangle
 from .measures import DiracSum
 
@@ -65,7 +65,8 @@ def fold(t: Array | float, alpha: float, beta: float) -> Array | float:
     Raises
     ------
     TypeError
-        If ``alpha`` or ``beta`` is not a real number.
+        If ``alpha`` or ``beta`` is not a real number, or ``t`` holds no real numbers
+        (a string, None, a bool, complex or integer-free data).
     ValueError
         If ``alpha >= beta``, they are not finite, or ``t`` has NaN or inf entries.
 
@@ -81,13 +82,15 @@ def fold(t: Array | float, alpha: float, beta: float) -> Array | float:
     if not np.isfinite(2 * ell):
         raise ValueError(f"the interval [alpha, beta] is too long to fold, got length {ell!r}")
     if isinstance(t, torch.Tensor):
+        if not t.is_floating_point():
+            raise TypeError(f"t must be a real number or a float array, got a tensor of dtype {t.dtype}")
         if not bool(torch.isfinite(t).all()):
             raise ValueError("t must contain only finite values (no NaN or inf)")
         out = alpha + ell - torch.abs(torch.remainder(t - alpha, 2 * ell) - ell)
         if not bool(torch.isfinite(out).all()):
             raise ValueError(f"the interval [{alpha!r}, {beta!r}] is too long for t's dtype {t.dtype}; use float64")
         return out
-    arr = np.asarray(t, dtype=float)
+    arr = check_real_array(t, "t")
     if not np.isfinite(arr).all():
         raise ValueError("t must contain only finite values (no NaN or inf)")
     out = alpha + ell - np.abs(np.mod(arr - alpha, 2 * ell) - ell)
