@@ -331,7 +331,7 @@ def tile_count(omega: Rectangle, big: Rectangle) -> int:
     for name, r in (("omega", omega), ("big", big)):
         if not isinstance(r, Rectangle):
             raise TypeError(f"{name} must be a Rectangle, got {type(r).__name__}")
-    if not (big.a <= omega.a and omega.b <= big.b and big.c <= omega.c and omega.d <= big.d):
+    if not big.includes(omega):
         raise ValueError(f"omega {omega!r} must lie inside big {big!r} (R is defined for omega in Omega, EN-4a)")
     return _tiles_1d(omega.a, omega.b, big.a, big.b) * _tiles_1d(omega.c, omega.d, big.c, big.d)
 
@@ -401,7 +401,7 @@ def reflect_measure(mu: DiracSum, omega: Rectangle, big: Rectangle) -> DiracSum:
     for name, r in (("omega", omega), ("big", big)):
         if not isinstance(r, Rectangle):
             raise TypeError(f"{name} must be a Rectangle, got {type(r).__name__}")
-    if not (big.a <= omega.a and omega.b <= big.b and big.c <= omega.c and omega.d <= big.d):
+    if not big.includes(omega):
         raise ValueError(f"omega {omega!r} must lie inside big {big!r} (R is defined for omega in Omega, EN-4a)")
     y1, y2 = mu.points[:, 0], mu.points[:, 1]
     if not np.all(omega.contains(y1, y2, closed=True)):

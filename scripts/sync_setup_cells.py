@@ -32,7 +32,7 @@ if str(Path(__file__).resolve().parent) not in sys.path:
 from execute_notebooks import chapter_notebooks  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-MARKER = "# Colab setup (written by scripts/sync_setup_cells.py from _config.yml; do not edit)."
+MARKER = "# Colab setup: written by scripts/sync_setup_cells.py; do not edit."
 TAG = "remove-input"
 CELL_ID = "colab-setup"
 
@@ -59,7 +59,8 @@ def setup_source(url: str, branch: str) -> str:
     return "\n".join(
         [
             MARKER,
-            "# On Google Colab: install fscnn_lib, the book's library, from its repository.",
+            "# On Google Colab: install fscnn_lib, the book's library, from its",
+            "# repository (address and branch from _config.yml).",
             "# Anywhere else (Jupyter, the built book, CI) this cell does nothing.",
             "import sys",
             "",
@@ -67,7 +68,8 @@ def setup_source(url: str, branch: str) -> str:
             "    import subprocess",
             "",
             "    subprocess.run(",
-            f'        [sys.executable, "-m", "pip", "install", "--quiet", "{spec}"],',
+            '        [sys.executable, "-m", "pip", "install", "--quiet",',
+            f'         "{spec}"],',
             "        check=True,",
             "    )",
         ]
