@@ -147,7 +147,9 @@ def tv(u: Array, h: float, *, kind: str = "isotropic") -> Scalar:
     the cell area, so :math:`\mathrm{TV}_h(u)=h\sum|\Delta u|` with the plain differences
     :math:`\Delta`. For the pixelated disk of radius :math:`r` the anisotropic value is the
     :math:`\ell^1`-perimeter :math:`8r`, whatever :math:`h`; the isotropic TV of a smoothed
-    indicator tends to the true perimeter :math:`2\pi r` (S2-NOT-f, numerical check).
+    indicator tends to the true perimeter :math:`2\pi r` when the smoothing width tends to
+    zero more slowly than :math:`h` (at a fixed width :math:`\varepsilon` the limit is
+    :math:`2\pi r-\pi\varepsilon^2/r+O(\varepsilon^4)`, S2-NOT-f).
 
     Parameters
     ----------

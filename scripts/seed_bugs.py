@@ -3,7 +3,8 @@
 A mutation check of the test suite (issue 6, part 3): every bug below is a one-line
 change a careful author could make. Each is applied to a fresh copy of the repository's
 ``fscnn_lib`` and ``tests`` in a temporary folder, the library tests (no notebooks, no
-browser) run with ``-x``, and the first failing test is reported. A bug that no test
+browser) run, and the first failing test and the number of failing tests per file are
+reported. A bug that no test
 catches is printed as ``MISSED`` and makes the script exit 1.
 
 Usage::
@@ -79,14 +80,21 @@ def run_one(name: str, module: str, old: str, new: str) -> tuple[str, float]:
         path.write_text(text.replace(old, new), encoding="utf-8")
         start = time.perf_counter()
         proc = subprocess.run(
-            [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
              "--doctest-modules", "fscnn_lib", *TESTS],
             cwd=tmp, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(tmp)})
         took = time.perf_counter() - start
     failed = re.findall(r"^FAILED (\S+)", proc.stdout, re.M) or re.findall(r"^ERROR (\S+)", proc.stdout, re.M)
     if proc.returncode == 0:
         return "MISSED", took
-    return (failed[0] if failed else f"(exit {proc.returncode})"), took
+    if not failed:
+        return f"(exit {proc.returncode})", took
+    per_file: dict[str, int] = {}
+    for test in failed:
+        f = test.split("::")[0].split("/")[-1]
+        per_file[f] = per_file.get(f, 0) + 1
+    counts = ", ".join(f"{f} {n}" for f, n in sorted(per_file.items(), key=lambda kv: -kv[1]))
+    return f"{failed[0].split('/')[-1]}\n{'':50s}{len(failed)} failing: {counts}", took
 
 
 def main(argv: list[str]) -> int:
