@@ -409,3 +409,16 @@ def test_all_shift_directions_listed():
     # guard: the shift list covers every sign pattern and both diagonals
     signs = {(np.sign(a), np.sign(b)) for a, b in ALL_SHIFTS}
     assert signs >= set(itertools.product((-1, 0, 1), repeat=2)) - {(0, 0)}
+
+
+# ------------------------------------------------------------------ interior
+@pytest.mark.parametrize("tr", list(TRANSFORMS))
+@pytest.mark.parametrize("k", range(len(FIELDS)))
+def test_interior_crops_both_axes_alike(tr, k):
+    """Cropping commutes with the symmetries of the square (on a non-square field too),
+    and removes the same number of samples from all four sides."""
+    u = FIELDS[k]
+    h, margin = 0.1, 0.2
+    got = fl.interior(TRANSFORMS[tr](u), h, margin)
+    assert np.array_equal(got, TRANSFORMS[tr](fl.interior(u, h, margin)))
+    assert got.shape == tuple(n - 4 for n in TRANSFORMS[tr](u).shape)
