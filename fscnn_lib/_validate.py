@@ -99,6 +99,17 @@ def check_int(x: object, name: str, *, minimum: int = 0) -> int:
     return int(x)
 
 
+def check_sequence(x: object, name: str, *, length: int | None = None, min_length: int = 0,
+                   what: str = "") -> list:
+    """A list or tuple (``TypeError`` otherwise) of the given length (``ValueError`` otherwise)."""
+    if not isinstance(x, (list, tuple)):
+        raise TypeError(f"{name} must be a list or tuple{what}, got {type(x).__name__}")
+    if (length is not None and len(x) != length) or len(x) < min_length:
+        want = f"{length} entries" if length is not None else f"at least {min_length} entries"
+        raise ValueError(f"{name} must have {want}{what}, got {len(x)}: {x!r}")
+    return list(x)
+
+
 def check_choice(x: object, name: str, choices: tuple[str, ...]) -> str:
     """Check that ``x`` is one of the strings in ``choices``."""
     if not isinstance(x, str):

@@ -23,7 +23,7 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
-from ._validate import check_array, check_int, check_positive
+from ._validate import check_array, check_int, check_positive, check_sequence
 from .grids import Rectangle
 from .kernels import _ratio
 
@@ -202,8 +202,7 @@ def _layer_channels(channels: object, arrays: dict[int, torch.Tensor], has_calla
                 f"inferred); pass channels=[C_0, ..., C_{L}]"
             )
         channels = [int(arrays[0].shape[1])] + [int(arrays[l].shape[0]) for l in range(L)]
-    if not isinstance(channels, (list, tuple)) or len(channels) != L + 1:
-        raise ValueError(f"channels must be a list of L + 1 = {L + 1} ints (C_0, ..., C_L), got {channels!r}")
+    check_sequence(channels, "channels", length=L + 1, what=" of ints (C_0, ..., C_L)")
     out = tuple(check_int(c, f"channels[{i}]", minimum=1) for i, c in enumerate(channels))
     for l, t in arrays.items():
         want = (out[l + 1], out[l])
@@ -264,11 +263,9 @@ def _random_layers(
     kernel_scale: float, bias_scale: float, dtype: torch.dtype,
 ) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
     """Seeded N(0,1) coarse kernels (scaled by ``kernel_scale / (|Sigma_l| sqrt(C_l))``) and biases."""
-    if not isinstance(channels, (list, tuple)) or len(channels) < 2:
-        raise ValueError(f"channels must list C_0, ..., C_L (at least 2 ints), got {channels!r}")
+    check_sequence(channels, "channels", min_length=2, what=" of ints (C_0, ..., C_L)")
     L = len(channels) - 1
-    if not isinstance(half_widths, (list, tuple)) or len(half_widths) != L:
-        raise ValueError(f"half_widths must have one a_l per layer ({L}), got {half_widths!r}")
+    check_sequence(half_widths, "half_widths", length=L, what=" (one a_l per layer)")
     ks = [coarse] * L if isinstance(coarse, numbers.Integral) else list(coarse)
     if len(ks) != L:
         raise ValueError(f"coarse must be an int or one int per layer ({L}), got {coarse!r}")

@@ -58,7 +58,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ._validate import check_array, check_choice, check_int, check_positive
+from ._validate import check_array, check_choice, check_int, check_positive, check_sequence
 from .architecture import DomainChain, check_skips, conv_path_counts, domain_chain  # noqa: F401
 from .architecture import _check_resolution, _layer_biases, _layer_channels, _layer_kernels, _random_layers
 from .batchnorm import batch_norm_step, init_batch_norm
@@ -153,10 +153,7 @@ class FsCNN(nn.Module):
         if not isinstance(kernels, (list, tuple)) or len(kernels) == 0:
             raise TypeError(f"kernels must be a non-empty list of arrays or callables, got {type(kernels).__name__}")
         L = len(kernels)
-        if not isinstance(half_widths, (list, tuple)) or len(half_widths) != L:
-            raise ValueError(
-                f"half_widths must be a list with one a_l per layer ({L} layers), got {half_widths!r}"
-            )
+        check_sequence(half_widths, "half_widths", length=L, what=" (one a_l per layer)")
         self.half_widths = tuple(check_positive(a, f"half_widths[{l}]") for l, a in enumerate(half_widths))
         if dtype not in (torch.float32, torch.float64):
             raise TypeError(f"dtype must be torch.float32 or torch.float64, got {dtype}")
