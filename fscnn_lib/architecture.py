@@ -25,7 +25,7 @@ import torch
 
 from ._validate import check_array, check_int, check_positive, check_sequence
 from .grids import Rectangle
-from .kernels import _ratio
+from .kernels import CellKernel, _ratio
 
 __all__ = ["DomainChain", "domain_chain", "conv_path_counts", "check_skips"]
 
@@ -184,11 +184,12 @@ def _layer_kernels(kernels: object, dtype: torch.dtype) -> tuple[dict[int, torch
             if t.ndim != 4:
                 raise ValueError(f"kernels[{l}] must have shape (C_out, C_in, k1, k2) or (k1, k2), got {tuple(k.shape)}")
             arrays[l] = t
-        elif callable(k):
+        elif callable(k) or isinstance(k, CellKernel):
             callables[l] = k
         else:
             raise TypeError(
-                f"kernels[{l}] must be an array (coarse coefficients) or a callable w(y1, y2), got {type(k).__name__}"
+                f"kernels[{l}] must be an array (coarse coefficients), a callable w(y1, y2) or a "
+                f"CellKernel, got {type(k).__name__}"
             )
     return arrays, callables
 

@@ -4,6 +4,8 @@ r"""Kernel families on the kernel domain :math:`\Sigma` (EN-7, EN-16).
   with, the mean of the cells of a :math:`PC_h(\Sigma)` kernel around each node (EN-16b);
 * :func:`radial_power_kernel`: cell averages of the singular kernel :math:`|y|^{-\alpha}`,
   in :math:`L^p` iff :math:`\alpha p<2` (the counterexample of EN-7a);
+* :class:`CellKernel`: a kernel given by its cell values at each resolution, the way to
+  hand an :math:`L^2` kernel without point values (such as the chequer) to an fsCNN;
 * :func:`multiscale_chequer`: cell averages of a sum of chequerboards at every dyadic scale,
   in :math:`L^2` (indeed bounded) but not of bounded variation for :math:`\beta<1`: the
   kernels (and inputs) that test Prop. 2.1 and Thm 2.7 under their own hypotheses and
@@ -17,6 +19,7 @@ References
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 import torch
@@ -24,7 +27,7 @@ import torch.nn.functional as F
 
 from ._validate import check_int, check_positive, check_real
 
-__all__ = ["cell_to_node_kernel", "radial_power_kernel", "multiscale_chequer"]
+__all__ = ["cell_to_node_kernel", "radial_power_kernel", "multiscale_chequer", "CellKernel"]
 
 _TOL = 1e-9
 
@@ -240,3 +243,35 @@ def multiscale_chequer(
         r = 1.0 - 2.0 * ((i // (n >> (k + 1))) % 2)  # square wave with 2^(k+1) half-periods
         w += 2.0 ** (-k * beta) * np.outer(r, r)
     return w
+
+
+class CellKernel:
+    r"""A kernel :math:`w^l` given by its :math:`PC_h(\Sigma_l)` cell values at each resolution.
+
+    :class:`~fscnn_lib.networks.FsCNN` samples a plain callable ``w(y1, y2)`` at the cell
+    centres. For a kernel that is only in :math:`L^2` (Thm 2.7's hypothesis) point values
+    are not defined, and what the grid network must convolve with is the cell average
+    (:math:`P_h` of eq. (5)), e.g. :func:`multiscale_chequer`. A ``CellKernel`` wraps
+    ``cells(h)``, which returns those values, shape ``(2a/h, 2a/h)`` or
+    ``(C_out, C_in, 2a/h, 2a/h)`` for the kernel's half-width :math:`a`; the network
+    checks the shape at every ``h``.
+
+    Parameters
+    ----------
+    cells : callable
+        ``cells(h) -> numpy.ndarray or torch.Tensor``.
+
+    Examples
+    --------
+    >>> k = CellKernel(lambda h: multiscale_chequer(0.25, 0.25, h))
+    >>> k.cells(1 / 8).shape
+    (4, 4)
+    """
+
+    def __init__(self, cells: Callable[[float], np.ndarray | torch.Tensor]) -> None:
+        if not callable(cells):
+            raise TypeError(f"cells must be a callable h -> cell values, got {type(cells).__name__}")
+        self.cells = cells
+
+    def __repr__(self) -> str:
+        return f"CellKernel({getattr(self.cells, '__name__', 'cells')})"

@@ -63,7 +63,7 @@ from .architecture import DomainChain, check_skips, conv_path_counts, domain_cha
 from .architecture import _check_resolution, _layer_biases, _layer_channels, _layer_kernels, _random_layers
 from .batchnorm import batch_norm_step, init_batch_norm
 from .convolution import conv_channels
-from .kernels import cell_to_node_kernel, radial_power_kernel  # noqa: F401
+from .kernels import CellKernel, cell_to_node_kernel, radial_power_kernel  # noqa: F401
 from .padding import reflect_pad
 from .regularity import guaranteed_regularity as _guaranteed_regularity
 
@@ -98,7 +98,10 @@ class FsCNN(nn.Module):
         * a callable ``w(y1, y2)`` taking torch tensors of cell-centre coordinates of shape
           ``(n, n)`` and returning a tensor broadcastable to ``(C_{l+1}, C_l, n, n)``; it is
           sampled at the cell centres of :math:`\Sigma_l` at each :math:`h` (``channels``
-          is then required).
+          is then required); or
+        * a :class:`~fscnn_lib.kernels.CellKernel`, whose ``cells(h)`` gives the cell
+          values (averages) at each :math:`h`: the form for :math:`L^2` kernels without
+          point values, e.g. :func:`~fscnn_lib.kernels.multiscale_chequer`.
     half_widths : sequence of float, length L
         :math:`a_l>0`.
     biases : sequence of float or array of shape (C_{l+1},), optional
@@ -296,7 +299,7 @@ class FsCNN(nn.Module):
 
         Entry ``[..., i, j]`` is the kernel on the cell centred at
         :math:`y=(-a_l+(i+\tfrac12)h,\,-a_l+(j+\tfrac12)h)`: the exact refinement of a coarse
-        array, or the callable's value there.
+        array, the callable's value there, or a :class:`CellKernel`'s ``cells(h)``.
 
         Examples
         --------
@@ -317,17 +320,18 @@ class FsCNN(nn.Module):
             r1, r2 = n // int(w.shape[-2]), n // int(w.shape[-1])
             w = w.repeat_interleave(r1, dim=-2).repeat_interleave(r2, dim=-1)
         else:
-            y = -a + (torch.arange(n, dtype=torch.float64) + 0.5) * h
-            y1, y2 = torch.meshgrid(y, y, indexing="ij")
-            w = torch.as_tensor(self._callables[l](y1, y2), dtype=torch.float64)
+            spec = self._callables[l]
+            if isinstance(spec, CellKernel):
+                w = torch.as_tensor(spec.cells(h), dtype=torch.float64)
+            else:
+                y = -a + (torch.arange(n, dtype=torch.float64) + 0.5) * h
+                w = torch.as_tensor(spec(*torch.meshgrid(y, y, indexing="ij")), dtype=torch.float64)
             want = (self.channels[l + 1], self.channels[l], n, n)
             try:
                 w = torch.broadcast_to(w, want)
             except RuntimeError:
-                raise ValueError(
-                    f"the callable kernel of layer {l} returned shape {tuple(w.shape)}, which does not "
-                    f"broadcast to (C_{l + 1}, C_{l}, n, n) = {want}"
-                ) from None
+                raise ValueError(f"the callable kernel of layer {l} returned shape {tuple(w.shape)}, "
+                                 f"which does not broadcast to (C_{l + 1}, C_{l}, n, n) = {want}") from None
             if not bool(torch.isfinite(w).all()):
                 raise ValueError(f"the callable kernel of layer {l} returned non-finite values at h={h!r}")
         dtype = dtype if dtype is not None else (w.dtype if key in self.coarse_kernels else self.biases[0].dtype)

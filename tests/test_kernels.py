@@ -81,3 +81,23 @@ def test_levels_freezes_the_function():
 def test_validation(call, exc, msg):
     with pytest.raises(exc, match=msg):
         call()
+
+
+def test_cell_kernel_feeds_the_network_its_cell_values():
+    """FsCNN with a CellKernel convolves with exactly cells(h) at every h (not point values)."""
+    import torch
+
+    beta, a = 0.25, 0.25
+    net = fl.FsCNN([fl.CellKernel(lambda h: fl.multiscale_chequer(beta, a, h))] * 2, [a, a],
+                   channels=[1, 1, 1])
+    for h in (1 / 16, 1 / 64):
+        assert_allclose(net.cell_kernel(1, h)[0, 0].numpy(), fl.multiscale_chequer(beta, a, h), atol=0)
+    u = torch.zeros(1, 1, 32, 32, dtype=torch.float64)
+    u[0, 0, 16, 16] = 32.0**2                     # a unit Dirac mass
+    y = net.at(1 / 32)(u)
+    assert y.shape == (1, 1, 33, 33) and bool(torch.isfinite(y).all())
+    bad = fl.FsCNN([fl.CellKernel(lambda h: np.ones((3, 3)))], [a], channels=[1, 1])
+    with pytest.raises(ValueError, match="does not broadcast"):
+        bad.cell_kernel(0, 1 / 16)
+    with pytest.raises(TypeError, match="cells must be a callable"):
+        fl.CellKernel(np.ones((2, 2)))

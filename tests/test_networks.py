@@ -450,7 +450,7 @@ ARR = torch.ones(1, 1, 2, 2, dtype=torch.float64)
         (lambda: FsCNN([ARR * float("nan")], [0.1]), ValueError, "finite"),
         (lambda: FsCNN([torch.ones(1, 2, 2, dtype=torch.float64)], [0.1]), ValueError, r"\(C_out, C_in, k1, k2\)"),
         (lambda: FsCNN([ARR, torch.ones(1, 2, 2, 2, dtype=torch.float64)], [0.1, 0.1]), ValueError, "must have \\(C_out, C_in\\)"),
-        (lambda: FsCNN(["w"], [0.1]), TypeError, "array .* or a callable"),
+        (lambda: FsCNN(["w"], [0.1]), TypeError, "array .* a callable .* or a CellKernel"),
         (lambda: FsCNN([lambda y1, y2: y1], [0.1]), ValueError, "channels must be given"),
         (lambda: FsCNN([ARR], [0.1], channels=[1, 1, 1]), ValueError, "channels must have 2 entries"),
         (lambda: FsCNN([ARR], [0.1], channels=7), TypeError, "channels must be a list or tuple"),
