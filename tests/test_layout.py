@@ -18,8 +18,8 @@ LIB = Path(__file__).resolve().parent.parent / "fscnn_lib"
 ORDER = [
     "_validate", "_backend", "config", "grids", "measures", "images", "norms", "padding",
     "sampling", "convolution", "conv_exact", "conv_bounds", "kernels", "sobolev", "mollifiers",
-    "torus", "fourier", "architecture", "regularity", "batchnorm", "networks", "plotting",
-    "widgets",
+    "torus", "fourier", "architecture", "regularity", "batchnorm", "networks", "acnn", "limits",
+    "training", "dip", "unet", "plotting", "widgets",
 ]
 MAX_LINES = 500
 MODULES = sorted(p.stem for p in LIB.glob("*.py") if p.stem != "__init__")
@@ -38,7 +38,10 @@ def internal_imports(path: Path) -> set[str]:
 
 
 def test_every_module_has_a_place_in_the_order():
-    assert sorted(ORDER) == MODULES, "add the new module to ORDER (and to DESIGN.md §3)"
+    """ORDER may name modules still to come (DESIGN.md §3); every existing one is in it."""
+    missing = sorted(set(MODULES) - set(ORDER))
+    assert not missing, f"add {missing} to ORDER (and to DESIGN.md §3)"
+    assert len(set(ORDER)) == len(ORDER)
 
 
 @pytest.mark.parametrize("name", MODULES)
