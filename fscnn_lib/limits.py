@@ -1,0 +1,365 @@
+r"""Convergence of networks and of their parts as :math:`h\to0` (Section 3 of the paper).
+
+Lemmas 3.2-3.5 say that each ingredient of the discrete network (reflection, convolution,
+the sampling projection :math:`P_h` of eq. (5), down- and upsampling (6)-(7)) carries
+uniform convergence over to the limit; Theorem 3.6 chains them: a *fixed* network with
+kernels on fixed physical supports :math:`\Sigma_l`, evaluated at resolution :math:`h`,
+converges uniformly to the function space CNN. This module measures those statements:
+
+* :func:`reflection_gain`: :math:`\|Rv\|_p/\|v\|_p`, the constant of Lemma 3.2;
+* :func:`pc_sup_error`: the sup distance between a :math:`PC_h` function on
+  :math:`(0,1)^2` and a continuous function, on a fine set of points (Lemmas 3.4, 3.5);
+* :func:`cos_cell_average`: exact cell averages of an oscillation, the weakly convergent
+  sequences of Lemma 3.3 and Remark 3.7;
+* :func:`shared_node_error`, :func:`pc_node_error` and :func:`resolution_sweep`: one
+  network at many resolutions, compared with the finest grid or an exact limit (Thm 3.6);
+* :func:`pixel_cnn` and :func:`pixel_cnn_limit`: kernels fixed in *pixels*, whose
+  support shrinks to a point as :math:`h\to0` (editor's note EN-22).
+
+All grids here are those of :class:`~fscnn_lib.networks.FsCNN`: inputs are the
+:math:`N=1/h` cell values of :math:`(0,1)^2`, outputs the :math:`N+1` node values of the
+closed square; an output read as a :math:`PC_h` function has one cell centred at each node
+(half cells at the border, EN-13c).
+
+References
+----------
+.. [1] A. Habring, M. Holler, arXiv:2204.10588 (2022), Lemmas 3.2-3.5, Thm 3.6, Remark 3.7.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from typing import NamedTuple
+
+import numpy as np
+import torch
+
+from ._validate import check_array, check_exponent, check_int, check_positive, check_sequence
+from .networks import FsCNN
+from .padding import reflect_pad
+
+__all__ = [
+    "reflection_gain", "pc_sup_error", "cos_cell_average", "shared_node_error", "pc_node_error",
+    "ResolutionSweep", "resolution_sweep", "pixel_cnn", "pixel_cnn_limit",
+]
+
+
+def _numpy(x) -> np.ndarray:
+    if isinstance(x, torch.Tensor):
+        return x.detach().cpu().numpy()
+    return np.asarray(x)
+
+
+def _lp(v: np.ndarray, p: float) -> float:
+    a = np.abs(v)
+    return float(a.max()) if np.isinf(p) else float((a**p).sum() ** (1.0 / p))
+
+
+def reflection_gain(v: np.ndarray, pad: int | tuple[int, int, int, int], p: float, *,
+                    mode: str = "symmetric") -> float:
+    r"""The ratio :math:`\|R v\|_{L^p(\Omega)}/\|v\|_{L^p(\omega)}` for a grid function ``v``.
+
+    Lemma 3.2 of the paper rests on the bound :math:`\|Rv\|_p\le K^{1/p}\|v\|_p`, with
+    :math:`K` the number of mirrored tiles covering :math:`\Omega` (equality for
+    :math:`p=\infty`). Applied to :math:`v=u_n-u` it gives the continuity of :math:`R`.
+    All cells have the same area, so :math:`h` cancels.
+
+    Parameters
+    ----------
+    v : numpy.ndarray, shape (N, M)
+        Cell values on :math:`\omega` (not identically zero).
+    pad : int or (top, bottom, left, right)
+        Samples added by :func:`~fscnn_lib.padding.reflect_pad`.
+    p : float
+        Exponent in :math:`[1,\infty]`.
+    mode : {"symmetric", "reflect"}
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    A constant on a square padded by one whole tile on every side: :math:`K=9`.
+
+    >>> v = np.ones((4, 4))
+    >>> round(reflection_gain(v, 4, 2.0), 12), reflection_gain(v, 4, float("inf"))
+    (3.0, 1.0)
+    """
+    check_array(v, "v", min_ndim=2)
+    p = check_exponent(p, "p")
+    v = _numpy(v).astype(np.float64)
+    base = _lp(v, p)
+    if base == 0.0:
+        raise ValueError("v must not vanish identically (the ratio is 0/0)")
+    return _lp(reflect_pad(v, pad, mode=mode), p) / base
+
+
+def pc_sup_error(U: np.ndarray, u: Callable[[np.ndarray, np.ndarray], np.ndarray], *,
+                 points: int) -> float:
+    r"""Sup distance between the :math:`PC_h` function with cell values ``U`` and ``u``.
+
+    ``U`` holds one value per cell of the cell-aligned grid of :math:`(0,1)^2` with
+    :math:`N=` ``U.shape[0]`` cells per side; the distance is taken over the ``points``
+    :math:`\times` ``points`` lattice :math:`x=(j_1,j_2)/\text{points}`, which contains the
+    lower left corner of every cell. The cell :math:`[ih,(i+1)h)` holds the points
+    :math:`j/\text{points}` with :math:`\lfloor jN/\text{points}\rfloor=i`. This is the
+    quantity of Lemmas 3.4 and 3.5 (with ``U`` :math:`=P_hu^h`, :math:`D_s(U)` or
+    :math:`U_s(U)`).
+
+    Parameters
+    ----------
+    U : numpy.ndarray, shape (N, N)
+    u : callable
+        ``u(x1, x2)`` on arrays.
+    points : int
+        Points per side, a multiple of ``N``.
+
+    Examples
+    --------
+    >>> U = np.array([[0.0, 0.25], [0.25, 0.5]])    # u = (x1 + x2) / 2 at lower left corners
+    >>> pc_sup_error(U, lambda x1, x2: (x1 + x2) / 2, points=8)   # attained at (7/8, 7/8)
+    0.375
+    """
+    check_array(U, "U", min_ndim=2)
+    U = _numpy(U).astype(np.float64)
+    if U.ndim != 2 or U.shape[0] != U.shape[1]:
+        raise ValueError(f"U must be a square 2-D array of cell values, got shape {U.shape}")
+    if not callable(u):
+        raise TypeError(f"u must be a callable u(x1, x2), got {type(u).__name__}")
+    M = check_int(points, "points", minimum=1)
+    N = U.shape[0]
+    if M % N:
+        raise ValueError(f"points must be a multiple of N = {N} (points on every cell), got {M}")
+    x = np.arange(M) / M
+    idx = np.arange(M) * N // M
+    X1, X2 = np.meshgrid(x, x, indexing="ij")
+    return float(np.abs(U[np.ix_(idx, idx)] - u(X1, X2)).max())
+
+
+def cos_cell_average(n: float, centres: np.ndarray, h: float) -> np.ndarray:
+    r"""Exact cell averages of :math:`\cos(2\pi n t)` on the cells :math:`[c-h/2,c+h/2]`.
+
+    .. math:: \frac1h\int_{c-h/2}^{c+h/2}\cos(2\pi nt)\,dt
+        =\cos(2\pi nc)\,\frac{\sin(\pi nh)}{\pi nh}.
+
+    As :math:`n\to\infty` these oscillations converge to 0 weakly but not strongly in
+    :math:`L^p` (Riemann-Lebesgue): the sequences of Lemma 3.3 and Remark 3.7.
+
+    Examples
+    --------
+    >>> c = np.arange(4) / 4 + 1 / 8
+    >>> bool(np.allclose(cos_cell_average(2.0, c, 0.25), 0.0))   # one period per cell pair
+    True
+    """
+    n = float(n)
+    h = check_positive(h, "h")
+    c = np.asarray(centres, dtype=np.float64)
+    return np.cos(2 * np.pi * n * c) * np.sinc(n * h)
+
+
+def _ratio(coarse: np.ndarray, fine: np.ndarray) -> int:
+    Nc, Nf = coarse.shape[-1] - 1, fine.shape[-1] - 1
+    if Nc < 1 or Nf % Nc or coarse.shape[-2] != coarse.shape[-1] or fine.shape[-2] != fine.shape[-1]:
+        raise ValueError(
+            f"coarse and fine must be square node arrays with (fine - 1) a multiple of (coarse - 1), "
+            f"got shapes {coarse.shape} and {fine.shape}")
+    return Nf // Nc
+
+
+def shared_node_error(coarse, fine) -> float:
+    r""":math:`\max|NN^h-NN^{h'}|` over the nodes of the coarse grid (which the fine one shares).
+
+    ``coarse`` holds the :math:`N+1` node values per side of :math:`[0,1]^2` at spacing
+    :math:`h`, ``fine`` the :math:`rN+1` values at :math:`h/r`; node :math:`ih` is fine
+    node :math:`irh`.
+
+    Examples
+    --------
+    >>> x = np.linspace(0, 1, 9)
+    >>> shared_node_error(x[::4, None] * x[::4], x[:, None] * x)
+    0.0
+    """
+    check_array(coarse, "coarse", min_ndim=2)
+    check_array(fine, "fine", min_ndim=2)
+    c, f = _numpy(coarse).astype(np.float64), _numpy(fine).astype(np.float64)
+    r = _ratio(c, f)
+    return float(np.abs(c - f[..., ::r, ::r]).max())
+
+
+def pc_node_error(coarse, fine) -> float:
+    r"""Sup over all of :math:`\bar\Omega` of the coarse output read as a :math:`PC_h` function.
+
+    The coarse output is the :math:`PC_h` function with a cell :math:`x_i+[-h/2,h/2)` around
+    each node (half cells at the border); it is compared with ``fine`` at every fine node
+    :math:`jh/r`, whose cell index is :math:`\lfloor j/r+1/2\rfloor`. This is the distance
+    in which Theorem 3.6 claims convergence; between nodes it pays the modulus of
+    continuity of the limit (Lemma 3.4), at the nodes it does not.
+
+    Examples
+    --------
+    >>> x = np.linspace(0, 1, 9)
+    >>> pc_node_error(x[::4, None] + 0 * x[::4], x[:, None] + 0 * x)   # steps of 1/2, x1 only
+    0.25
+    """
+    check_array(coarse, "coarse", min_ndim=2)
+    check_array(fine, "fine", min_ndim=2)
+    c, f = _numpy(coarse).astype(np.float64), _numpy(fine).astype(np.float64)
+    r = _ratio(c, f)
+    idx = (2 * np.arange(f.shape[-1]) + r) // (2 * r)
+    return float(np.abs(c[..., idx[:, None], idx[None, :]] - f).max())
+
+
+class ResolutionSweep(NamedTuple):
+    r"""One network at several resolutions (Theorem 3.6).
+
+    Attributes
+    ----------
+    hs : tuple of float
+        The resolutions compared (the finest one excluded when it is the reference).
+    node_errors : tuple of float
+        :func:`shared_node_error` against the reference, one per ``h``.
+    pc_errors : tuple of float
+        :func:`pc_node_error` against the reference (``nan`` for an exact limit).
+    seconds : tuple of float
+        Wall time of each network evaluation, over *all* swept resolutions.
+    outputs : dict
+        ``h -> (N+1, N+1)`` node values of the first output channel.
+    """
+
+    hs: tuple
+    node_errors: tuple
+    pc_errors: tuple
+    seconds: tuple
+    outputs: dict
+
+
+def resolution_sweep(net, make_input: Callable[[float], np.ndarray], hs: Sequence[float], *,
+                     limit: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
+                     reference: np.ndarray | None = None) -> ResolutionSweep:
+    r"""Evaluate one network at every ``h`` and measure its distance to the limit.
+
+    Parameters
+    ----------
+    net : FsCNN or callable
+        An :class:`~fscnn_lib.networks.FsCNN` (evaluated by ``net.at(h)`` without gradients)
+        or a callable ``(h, U) -> (N+1, N+1)`` node values.
+    make_input : callable
+        ``h -> (N, N)`` cell values of the input, e.g. cell averages (EN-21c).
+    hs : sequence of float
+        Resolutions, each a power-of-two refinement of the coarser ones.
+    limit : callable, optional
+        The exact limit ``NN(x1, x2)`` on arrays; compared at the nodes of every ``h``.
+    reference : numpy.ndarray, optional
+        Node values of the limit on a grid at least as fine as every ``h`` (e.g. another
+        network's output at the finest ``h``); used when ``limit`` is not given.
+        Without either, the finest ``h`` is the reference (a Cauchy test).
+
+    Examples
+    --------
+    >>> net = FsCNN.random(channels=[1, 2, 1], half_widths=[0.25, 0.25], coarse=2, seed=0)
+    >>> sw = resolution_sweep(net, lambda h: np.ones((round(1 / h),) * 2), [1 / 8, 1 / 16])
+    >>> sw.hs, sw.node_errors[0] < 1e-12      # a constant input is exact at every h
+    ((0.125,), True)
+    """
+    exact = limit is not None or reference is not None
+    check_sequence(hs, "hs", min_length=1 if exact else 2)
+    if reference is not None:
+        check_array(reference, "reference", min_ndim=2)
+        reference = _numpy(reference).astype(np.float64)
+    hs = sorted((check_positive(h, f"hs[{i}]") for i, h in enumerate(hs)), reverse=True)
+    if not callable(make_input):
+        raise TypeError(f"make_input must be a callable h -> cell values, got {type(make_input).__name__}")
+    if isinstance(net, FsCNN):
+        model = net
+
+        def forward(h, U):
+            with torch.no_grad():
+                return model.at(h)(torch.as_tensor(U, dtype=torch.float64)[None, None])[0, 0]
+    elif callable(net):
+        forward = net
+    else:
+        raise TypeError(f"net must be an FsCNN or a callable (h, U) -> node values, got {type(net).__name__}")
+    outputs, seconds = {}, []
+    for h in hs:
+        U = make_input(h)
+        t0 = time.perf_counter()
+        y = _numpy(forward(h, U)).astype(np.float64)
+        seconds.append(time.perf_counter() - t0)
+        outputs[h] = y
+    if limit is None:
+        ref, compared = (outputs[hs[-1]], hs[:-1]) if reference is None else (reference, hs)
+        node = [shared_node_error(outputs[h], ref) for h in compared]
+        pc = [pc_node_error(outputs[h], ref) for h in compared]
+    else:
+        compared = hs
+        node = []
+        for h in hs:
+            x = np.arange(outputs[h].shape[-1]) * h
+            X1, X2 = np.meshgrid(x, x, indexing="ij")
+            node.append(float(np.abs(outputs[h] - limit(X1, X2)).max()))
+        pc = [float("nan")] * len(hs)
+    return ResolutionSweep(tuple(compared), tuple(node), tuple(pc), tuple(seconds), outputs)
+
+
+def _check_pixel(kernels, biases) -> tuple[list[np.ndarray], list[float]]:
+    check_sequence(kernels, "kernels", min_length=1)
+    ks = []
+    for l, K in enumerate(kernels):
+        check_array(K, f"kernels[{l}]", min_ndim=2)
+        K = _numpy(K).astype(np.float64)
+        if K.ndim != 2 or K.shape[0] != K.shape[1] or K.shape[0] % 2 == 0:
+            raise ValueError(f"kernels[{l}] must be a square array of odd size (e.g. 3x3), got {K.shape}")
+        ks.append(K)
+    bs = [0.0] * len(ks) if biases is None else list(check_sequence(biases, "biases", length=len(ks)))
+    return ks, [float(b) for b in bs]
+
+
+def pixel_cnn(U: np.ndarray, kernels: Sequence[np.ndarray], biases: Sequence[float] | None = None) -> np.ndarray:
+    r"""A CNN with kernels fixed in *pixels*: what most trained networks are (EN-22).
+
+    Each layer pads by reflection (``"symmetric"``, half a kernel), correlates with the
+    practical weights :math:`K^l` (no :math:`h^2`, so in the paper's scaling the kernel is
+    :math:`K^l/h^2` on :math:`\Sigma_l=(-\tfrac k2h,\tfrac k2h)^2`, which shrinks to a
+    point) and applies ReLU between layers. The output has the input's size.
+
+    Examples
+    --------
+    >>> K = np.zeros((3, 3)); K[1, 1] = 2.0
+    >>> pixel_cnn(np.eye(2), [K, K], [0.0, 1.0]).tolist()
+    [[5.0, 1.0], [1.0, 5.0]]
+    """
+    check_array(U, "U", min_ndim=2)
+    ks, bs = _check_pixel(kernels, biases)
+    x = torch.as_tensor(_numpy(U), dtype=torch.float64)[None, None]
+    for l, (K, b) in enumerate(zip(ks, bs)):
+        p = K.shape[0] // 2
+        x = torch.nn.functional.conv2d(reflect_pad(x, p, mode="symmetric"), torch.as_tensor(K)[None, None]) + b
+        if l < len(ks) - 1:
+            x = torch.relu(x)
+    return x[0, 0].numpy()
+
+
+def pixel_cnn_limit(t: np.ndarray | float, kernels: Sequence[np.ndarray],
+                    biases: Sequence[float] | None = None) -> np.ndarray:
+    r"""The pointwise limit of :func:`pixel_cnn` as :math:`h\to0`: a function of :math:`u(x)` alone.
+
+    Where the input is constant on the receptive field the network returns
+    :math:`g(u(x))` with :math:`g(t)=S_{L-1}\,\sigma(\cdots\sigma(S_0t+b_0)\cdots)+b_{L-1}`,
+    :math:`S_l=\sum K^l`; the field has :math:`O(h)` radius, so this holds at every
+    continuity point of :math:`u` in the limit, and a jump of :math:`u` stays a jump.
+
+    Examples
+    --------
+    >>> K = np.zeros((3, 3)); K[1, 1] = 2.0
+    >>> pixel_cnn_limit(np.array([0.0, 1.0]), [K, K], [0.0, 1.0]).tolist()
+    [1.0, 5.0]
+    """
+    ks, bs = _check_pixel(kernels, biases)
+    x = np.asarray(t, dtype=np.float64)
+    for l, (K, b) in enumerate(zip(ks, bs)):
+        x = K.sum() * x + b
+        if l < len(ks) - 1:
+            x = np.maximum(x, 0.0)
+    return x
