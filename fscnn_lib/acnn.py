@@ -206,7 +206,9 @@ def pc_reflect(u: PCFunction, p: int) -> PCFunction:
     g, r, h = u.grid, u.grid.rect, u.grid.h
     big = Grid(Rectangle(r.a - p * h, r.b + p * h, r.c - p * h, r.d + p * h), h, align=g.align)
     X1, X2 = big.points()
-    return PCFunction(u(fold(X1, r.a, r.b), fold(X2, r.c, r.d)), big)
+    # clip: fold may land a rounding error outside [a, b] for spacings like h = 2/31
+    y1, y2 = np.clip(fold(X1, r.a, r.b), r.a, r.b), np.clip(fold(X2, r.c, r.d), r.c, r.d)
+    return PCFunction(u(y1, y2), big)
 
 
 class SampledCNN:
@@ -284,7 +286,8 @@ class SampledCNN:
         return self.kernels[l].shape[0] // 2
 
     def resolutions(self, h: float) -> list[float]:
-        r""":math:`h_l=h_0\prod_{i\le l}s_{i-1,D}/s_{i,U}` for ``l = 0..L-1`` and the output's :math:`h_L`."""
+        r""":math:`h_l=h_0\prod_{i=1}^{l}s_{i-1,D}/s_{i,U}` (:math:`s_{0,U}=1`) for ``l = 0..L-1``
+        and the output's :math:`h_L=h_{L-1}s_{L-1,D}`."""
         h = check_positive(h, "h")
         out = []
         for l in range(self.num_layers):

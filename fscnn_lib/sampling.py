@@ -26,8 +26,8 @@ whose negative lobes overshoot).
 
 Editor's note EN-11: the bilinear rule (4) is corner-aligned; PyTorch's
 ``F.interpolate(mode="bilinear", align_corners=False)`` uses half-pixel offsets and is *not*
-of the form (4) (it differs by a shift of about half a fine pixel), although it is still a
-convex combination of nearby values. Use :func:`upsample` to get the paper's operator.
+of the form (4) (it differs by a shift of :math:`(s-1)/2` fine pixels, half a fine pixel for
+:math:`s=2`), although it is still a convex combination of nearby values. Use :func:`upsample` to get the paper's operator.
 
 References
 ----------

@@ -125,3 +125,32 @@ def test_validation():
     g = fl.Grid(fl.Rectangle(0, 1, 0, 1), 0.25, align="node")
     with pytest.raises(ValueError, match="divisible"):
         pc_downsample(PCFunction(np.ones((5, 5)), g), 2, mode="max")
+
+
+def test_non_dyadic_spacing_reflects_without_rounding_errors():
+    # h = 1/31: pooled nodes at odd multiples of 1/31, where the folded points can land a
+    # rounding error outside the hull; pc_reflect must still read the border values
+    rng = np.random.default_rng(7)
+    ks = [rng.normal(size=(4, 4)), rng.normal(size=(3, 3)), rng.normal(size=(5, 5))]
+    net = SampledCNN(ks, [0.2, 0.1, 0.0], down=[2, 1, 1], up=[1, 1, 2], activation="tanh",
+                     input_align="cell")
+    U = rng.normal(size=(31, 31))
+    d = net.dcnn(torch.from_numpy(U)[None, None], 1 / 31, return_all=True)
+    a = net.acnn(U, 1 / 31)
+    for dl, al in zip(d, a):
+        np.testing.assert_allclose(dl[0, 0].numpy(), al.coeffs, rtol=0, atol=1e-12)
+    g = fl.Grid(fl.Rectangle(0.5 / 31, 30.5 / 31, 0.5 / 31, 30.5 / 31), 2 / 31, align="node")
+    V = rng.normal(size=g.shape)
+    np.testing.assert_array_equal(pc_reflect(PCFunction(V, g), 2).coeffs,
+                                  np.pad(V, 2, mode="reflect"))
+
+
+def test_resolutions_product_starts_at_layer_one():
+    # h_l = h_0 prod_{i=1}^{l} s_{i-1,D} / s_{i,U}; h_L = h_{L-1} s_{L-1,D}
+    net = SampledCNN([np.ones((3, 3))] * 4, down=[2, 3, 1, 1], up=[1, 1, 3, 2])
+    h0 = 0.125
+    expect = [h0]
+    for l in range(1, 4):
+        expect.append(expect[-1] * net.down[l - 1] / net.up[l])
+    expect.append(expect[-1] * net.down[3])
+    np.testing.assert_allclose(net.resolutions(h0), expect, rtol=1e-15)
