@@ -150,6 +150,29 @@ def test_kernel_pairings_closed_form():
     assert_allclose(p[1, 0, 0], 4 * 0.25 * 0.125 * 0.25, rtol=1e-12)
 
 
+def test_kernel_pairings_integrate_exactly_over_cells():
+    # oracle: closed-form cell integrals of phi = y1^2 y2^2 and cos(pi y1) cos(pi y2),
+    # independent of h (the midpoint rule is off by O(h^2) for both)
+    g = torch.Generator().manual_seed(3)
+    a = 0.25
+    for n in (2, 8):
+        h = 2 * a / n
+        W = torch.rand(n, n, generator=g, dtype=torch.float64)
+        net = fl.FsCNN([W], [a])
+        edges = -a + np.arange(n + 1) * h
+        quad = np.diff(edges ** 3) / 3                    # int y^2 over each cell
+        cosi = np.diff(np.sin(np.pi * edges)) / np.pi     # int cos(pi y) over each cell
+        want = [W.numpy() @ quad @ quad, W.numpy() @ cosi @ cosi]
+        got = kernel_pairings(net, 0, h, [lambda y1, y2: y1 ** 2 * y2 ** 2,
+                                          lambda y1, y2: torch.cos(np.pi * y1) * torch.cos(np.pi * y2)])
+        assert_allclose(got[0, 0, 0], want[0], rtol=1e-13)   # degree 4 <= 2 order - 1
+        assert_allclose(got[1, 0, 0], want[1], rtol=1e-9)    # O(h^8) rule error
+    # a kernel refined to a finer grid is the same function: same pairings
+    net = fl.FsCNN.random([1, 2, 1], [0.25, 0.125], coarse=2, seed=1)
+    phi = [lambda y1, y2: torch.exp(y1 - 2 * y2)]
+    assert_allclose(kernel_pairings(net, 1, 1 / 8, phi), kernel_pairings(net, 1, 1 / 64, phi), rtol=1e-13)
+
+
 @pytest.mark.parametrize("call, exc, match", [
     (lambda: q_norm_loss(np.zeros((1, 1, 9, 9)), torch.zeros(1, 1, 9, 9), 1 / 8), TypeError, "z"),
     (lambda: q_norm_loss(torch.zeros(1, 1, 9, 9), torch.zeros(1, 1, 9, 9), 1 / 8, q=float("inf")),
@@ -170,6 +193,8 @@ def test_kernel_pairings_closed_form():
     (lambda: train(pixel_network([1, 1], [0.125], 1 / 8), 1 / 8, torch.ones(1, 1, 8, 8),
                    torch.ones(1, 1, 9, 9), lam=0.0, nu=0.0, steps=0), ValueError, "steps"),
     (lambda: kernel_pairings(pixel_network([1, 1], [0.125], 1 / 8), 0, 1 / 8, [1]), TypeError, "callables"),
+    (lambda: kernel_pairings(pixel_network([1, 1], [0.125], 1 / 8), 0, 1 / 8, [torch.sin], order=0),
+     ValueError, "order"),
 ])
 def test_validation(call, exc, match):
     with pytest.raises(exc, match=match):
