@@ -58,6 +58,17 @@ BUGS: dict[str, tuple[str, str, str]] = {
     "modulus_of_continuity: axis shifts only": (
         "regularity.py", "if (k1 == 0 and k2 <= 0) or k1 >= N or abs(k2) >= M:",
         "if (k1 == 0 and k2 <= 0) or (k1 and k2) or k1 >= N or abs(k2) >= M:"),
+    # the Section 3 modules (chapters 7-9)
+    "acnn: pooled node at the block corner, not its centre": (
+        "acnn.py", "    off = 0.5 * (s - 1) * g.h\n", "    off = 0.0\n"),
+    "limits: shared nodes read along x1 only": (
+        "limits.py", "return float(np.abs(c - f[..., ::r, ::r]).max())",
+        "return float(np.abs(c - f[..., ::r, :c.shape[-1]]).max())"),
+    "training: q-norm loss without its 1/q": (
+        "training.py", "return (w * (z - y).abs() ** q).sum() / q", "return (w * (z - y).abs() ** q).sum()"),
+    "training: cell weights h instead of h^2": (
+        "training.py", "return torch.full((n1, n1), h * h, dtype=like.dtype, device=like.device)",
+        "return torch.full((n1, n1), h, dtype=like.dtype, device=like.device)"),
     "interior: crops the first axis only": (
         "regularity.py", "return u[..., k : N - k, k : M - k]", "return u[..., k : N - k, :]"),
 }
