@@ -204,3 +204,21 @@ def test_pixel_cnn_validation():
         pixel_cnn(np.ones((4, 4)), [np.ones((3, 3))], [0.0, 1.0])
     with pytest.raises(TypeError):
         pixel_cnn_limit(1.0, "kernels")
+
+
+@pytest.mark.parametrize("axis", [0, 1])
+def test_shared_node_error_reads_the_shared_nodes_of_both_axes(axis):
+    """A fine field equal to the coarse one at shared nodes and different in between (along
+    one axis only) has shared-node error 0; moving one shared node along either axis shows."""
+    n, r = 8, 4
+    xc = np.linspace(0, 1, n + 1)
+    xf = np.linspace(0, 1, r * n + 1)
+    coarse = np.add.outer(xc, 2 * xc)
+    fine = np.add.outer(xf, 2 * xf) + np.where(np.arange(r * n + 1) % r, 5.0, 0.0)[:, None] * (axis == 0) \
+        + np.where(np.arange(r * n + 1) % r, 5.0, 0.0)[None, :] * (axis == 1)
+    assert fl.shared_node_error(coarse, fine) == pytest.approx(0.0, abs=1e-12)
+    bumped = fine.copy()
+    idx = (r * 3, r * 5) if axis == 0 else (r * 5, r * 3)
+    bumped[idx] += 0.25
+    assert fl.shared_node_error(coarse, bumped) == pytest.approx(0.25)
+    assert fl.shared_node_error(coarse.T, bumped.T) == pytest.approx(0.25)

@@ -199,3 +199,24 @@ def test_kernel_pairings_integrate_exactly_over_cells():
 def test_validation(call, exc, match):
     with pytest.raises(exc, match=match):
         call()
+
+
+@pytest.mark.parametrize("grid", ["node", "cell"])
+@pytest.mark.parametrize("n", [4, 16, 64])
+def test_q_norm_loss_is_resolution_independent_for_smooth_data(grid, n):
+    """The quadrature weights integrate over (0,1)^2 at every h: the loss of a linear
+    function converges to its integral, (1/2)∫(x1 + 2 x2)^2 = 4/3 for q = 2: the cell grid's
+    midpoint rule gives exactly 4/3 - (5/24) h², the node grid (half cells at the border) is
+    off by O(h²)."""
+    h = 1 / n
+    if grid == "node":
+        x = np.arange(n + 1) * h
+    else:
+        x = (np.arange(n) + 0.5) * h
+    X1, X2 = np.meshgrid(x, x, indexing="ij")
+    z = torch.tensor(X1 + 2 * X2)[None, None]
+    val = float(q_norm_loss(z, torch.zeros_like(z), h, grid=grid))
+    if grid == "cell":
+        assert abs(val - (4 / 3 - 5 / 24 * h * h)) < 1e-12, (n, val)
+    else:
+        assert 0 < val - 4 / 3 < h * h, (n, val)
