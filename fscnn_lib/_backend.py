@@ -30,6 +30,13 @@ def like(a: np.ndarray, u: Array) -> Array:
     return np.asarray(a).astype(u.dtype, copy=False)
 
 
+def to_numpy(x: object) -> np.ndarray:
+    """A torch tensor (detached, on the CPU) or anything array-like as a NumPy array."""
+    if is_torch(x):
+        return x.detach().cpu().numpy()
+    return np.asarray(x)
+
+
 def abs_(x: Array) -> Array:
     """Entrywise absolute value."""
     return x.abs() if is_torch(x) else np.abs(x)

@@ -35,7 +35,9 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
+from . import _backend as _bk
 from ._validate import check_array, check_exponent, check_int, check_positive, check_sequence
+from .norms import lp_norm
 from .networks import FsCNN
 from .padding import reflect_pad
 
@@ -43,17 +45,6 @@ __all__ = [
     "reflection_gain", "pc_sup_error", "cos_cell_average", "shared_node_error", "pc_node_error",
     "ResolutionSweep", "resolution_sweep", "pixel_cnn", "pixel_cnn_limit",
 ]
-
-
-def _numpy(x) -> np.ndarray:
-    if isinstance(x, torch.Tensor):
-        return x.detach().cpu().numpy()
-    return np.asarray(x)
-
-
-def _lp(v: np.ndarray, p: float) -> float:
-    a = np.abs(v)
-    return float(a.max()) if np.isinf(p) else float((a**p).sum() ** (1.0 / p))
 
 
 def reflection_gain(v: np.ndarray, pad: int | tuple[int, int, int, int], p: float, *,
@@ -89,11 +80,11 @@ def reflection_gain(v: np.ndarray, pad: int | tuple[int, int, int, int], p: floa
     """
     check_array(v, "v", min_ndim=2)
     p = check_exponent(p, "p")
-    v = _numpy(v).astype(np.float64)
-    base = _lp(v, p)
+    v = _bk.to_numpy(v).astype(np.float64)
+    base = lp_norm(v, 1.0, p)  # every cell has the same area: h cancels
     if base == 0.0:
         raise ValueError("v must not vanish identically (the ratio is 0/0)")
-    return _lp(reflect_pad(v, pad, mode=mode), p) / base
+    return lp_norm(reflect_pad(v, pad, mode=mode), 1.0, p) / base
 
 
 def pc_sup_error(U: np.ndarray, u: Callable[[np.ndarray, np.ndarray], np.ndarray], *,
@@ -123,7 +114,7 @@ def pc_sup_error(U: np.ndarray, u: Callable[[np.ndarray, np.ndarray], np.ndarray
     0.375
     """
     check_array(U, "U", min_ndim=2)
-    U = _numpy(U).astype(np.float64)
+    U = _bk.to_numpy(U).astype(np.float64)
     if U.ndim != 2 or U.shape[0] != U.shape[1]:
         raise ValueError(f"U must be a square 2-D array of cell values, got shape {U.shape}")
     if not callable(u):
@@ -183,7 +174,7 @@ def shared_node_error(coarse, fine) -> float:
     """
     check_array(coarse, "coarse", min_ndim=2)
     check_array(fine, "fine", min_ndim=2)
-    c, f = _numpy(coarse).astype(np.float64), _numpy(fine).astype(np.float64)
+    c, f = _bk.to_numpy(coarse).astype(np.float64), _bk.to_numpy(fine).astype(np.float64)
     r = _ratio(c, f)
     return float(np.abs(c - f[..., ::r, ::r]).max())
 
@@ -205,7 +196,7 @@ def pc_node_error(coarse, fine) -> float:
     """
     check_array(coarse, "coarse", min_ndim=2)
     check_array(fine, "fine", min_ndim=2)
-    c, f = _numpy(coarse).astype(np.float64), _numpy(fine).astype(np.float64)
+    c, f = _bk.to_numpy(coarse).astype(np.float64), _bk.to_numpy(fine).astype(np.float64)
     r = _ratio(c, f)
     idx = (2 * np.arange(f.shape[-1]) + r) // (2 * r)
     return float(np.abs(c[..., idx[:, None], idx[None, :]] - f).max())
@@ -267,7 +258,7 @@ def resolution_sweep(net, make_input: Callable[[float], np.ndarray], hs: Sequenc
     check_sequence(hs, "hs", min_length=1 if exact else 2)
     if reference is not None:
         check_array(reference, "reference", min_ndim=2)
-        reference = _numpy(reference).astype(np.float64)
+        reference = _bk.to_numpy(reference).astype(np.float64)
     hs = sorted((check_positive(h, f"hs[{i}]") for i, h in enumerate(hs)), reverse=True)
     if not callable(make_input):
         raise TypeError(f"make_input must be a callable h -> cell values, got {type(make_input).__name__}")
@@ -285,7 +276,7 @@ def resolution_sweep(net, make_input: Callable[[float], np.ndarray], hs: Sequenc
     for h in hs:
         U = make_input(h)
         t0 = time.perf_counter()
-        y = _numpy(forward(h, U)).astype(np.float64)
+        y = _bk.to_numpy(forward(h, U)).astype(np.float64)
         seconds.append(time.perf_counter() - t0)
         outputs[h] = y
     if limit is None:
@@ -308,7 +299,7 @@ def _check_pixel(kernels, biases) -> tuple[list[np.ndarray], list[float]]:
     ks = []
     for l, K in enumerate(kernels):
         check_array(K, f"kernels[{l}]", min_ndim=2)
-        K = _numpy(K).astype(np.float64)
+        K = _bk.to_numpy(K).astype(np.float64)
         if K.ndim != 2 or K.shape[0] != K.shape[1] or K.shape[0] % 2 == 0:
             raise ValueError(f"kernels[{l}] must be a square array of odd size (e.g. 3x3), got {K.shape}")
         ks.append(K)
@@ -332,7 +323,7 @@ def pixel_cnn(U: np.ndarray, kernels: Sequence[np.ndarray], biases: Sequence[flo
     """
     check_array(U, "U", min_ndim=2)
     ks, bs = _check_pixel(kernels, biases)
-    x = torch.as_tensor(_numpy(U), dtype=torch.float64)[None, None]
+    x = torch.as_tensor(_bk.to_numpy(U), dtype=torch.float64)[None, None]
     for l, (K, b) in enumerate(zip(ks, bs)):
         p = K.shape[0] // 2
         x = torch.nn.functional.conv2d(reflect_pad(x, p, mode="symmetric"), torch.as_tensor(K)[None, None]) + b
