@@ -18,8 +18,8 @@ LIB = Path(__file__).resolve().parent.parent / "fscnn_lib"
 ORDER = [
     "_validate", "_backend", "config", "grids", "measures", "images", "norms", "padding",
     "sampling", "convolution", "conv_exact", "conv_bounds", "kernels", "sobolev", "mollifiers",
-    "torus", "fourier", "architecture", "regularity", "batchnorm", "networks", "acnn", "limits",
-    "training", "dip", "unet", "plotting", "widgets",
+    "torus", "fourier", "architecture", "regularity", "edges", "batchnorm", "networks", "acnn", "limits",
+    "training", "landscape", "dip", "dip_fit", "unet", "plotting", "widgets",
 ]
 MAX_LINES = 500
 MODULES = sorted(p.stem for p in LIB.glob("*.py") if p.stem != "__init__")
