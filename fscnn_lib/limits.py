@@ -14,9 +14,12 @@ converges uniformly to the function space CNN. This module measures those statem
 * :func:`shared_node_error`, :func:`pc_node_error` and :func:`resolution_sweep`: one
   network at many resolutions, compared with the finest grid or an exact limit (Thm 3.6);
 * :func:`pixel_cnn` and :func:`pixel_cnn_limit`: kernels fixed in *pixels*, whose
-  support shrinks to a point as :math:`h\to0` (editor's note EN-22).
+  support shrinks to a point as :math:`h\to0` (editor's note EN-22);
+* :func:`sample_network`, :func:`acnn_with_upsampler`, :func:`nodal_interpolant` and
+  :func:`function_sweep`: networks with pooling and upsampling (Thm 3.6 with EN-14, EN-21),
+  whose grids share no nodes across resolutions, compared as functions on a set :math:`\omega`.
 
-All grids here are those of :class:`~fscnn_lib.networks.FsCNN`: inputs are the
+Up to that last group, all grids are those of :class:`~fscnn_lib.networks.FsCNN`: inputs are the
 :math:`N=1/h` cell values of :math:`(0,1)^2`, outputs the :math:`N+1` node values of the
 closed square; an output read as a :math:`PC_h` function has one cell centred at each node
 (half cells at the border, EN-13c).
@@ -28,22 +31,27 @@ References
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import torch
+from scipy.interpolate import RegularGridInterpolator
 
 from . import _backend as _bk
-from ._validate import check_array, check_exponent, check_int, check_positive, check_sequence
+from ._validate import check_array, check_exponent, check_int, check_positive, check_real_array, check_sequence
+from .acnn import PCFunction, SampledCNN, pc_upsample
+from .grids import Grid, Rectangle
 from .norms import lp_norm
 from .networks import FsCNN
 from .padding import reflect_pad
 
 __all__ = [
     "reflection_gain", "pc_sup_error", "cos_cell_average", "shared_node_error", "pc_node_error",
-    "ResolutionSweep", "resolution_sweep", "pixel_cnn", "pixel_cnn_limit",
+    "ResolutionSweep", "resolution_sweep", "pixel_cnn", "pixel_cnn_limit", "sample_network",
+    "acnn_with_upsampler", "nodal_interpolant", "FunctionSweep", "function_sweep",
 ]
 
 
@@ -56,19 +64,9 @@ def reflection_gain(v: np.ndarray, pad: int | tuple[int, int, int, int], p: floa
     :math:`p=\infty`). Applied to :math:`v=u_n-u` it gives the continuity of :math:`R`.
     All cells have the same area, so :math:`h` cancels.
 
-    Parameters
-    ----------
-    v : numpy.ndarray, shape (N, M)
-        Cell values on :math:`\omega` (not identically zero).
-    pad : int or (top, bottom, left, right)
-        Samples added by :func:`~fscnn_lib.padding.reflect_pad`.
-    p : float
-        Exponent in :math:`[1,\infty]`.
-    mode : {"symmetric", "reflect"}
-
-    Returns
-    -------
-    float
+    ``v``: the ``(N, M)`` cell values on :math:`\omega`, not identically zero; ``pad``: an int
+    or (top, bottom, left, right), as in :func:`~fscnn_lib.padding.reflect_pad`, with ``mode``
+    "symmetric" or "reflect"; ``p`` in :math:`[1,\infty]`.
 
     Examples
     --------
@@ -99,13 +97,7 @@ def pc_sup_error(U: np.ndarray, u: Callable[[np.ndarray, np.ndarray], np.ndarray
     quantity of Lemmas 3.4 and 3.5 (with ``U`` :math:`=P_hu^h`, :math:`D_s(U)` or
     :math:`U_s(U)`).
 
-    Parameters
-    ----------
-    U : numpy.ndarray, shape (N, N)
-    u : callable
-        ``u(x1, x2)`` on arrays.
-    points : int
-        Points per side, a multiple of ``N``.
+    ``u(x1, x2)`` acts on arrays; ``points`` per side must be a multiple of ``N``.
 
     Examples
     --------
@@ -205,18 +197,11 @@ def pc_node_error(coarse, fine) -> float:
 class ResolutionSweep(NamedTuple):
     r"""One network at several resolutions (Theorem 3.6).
 
-    Attributes
-    ----------
-    hs : tuple of float
-        The resolutions compared (the finest one excluded when it is the reference).
-    node_errors : tuple of float
-        :func:`shared_node_error` against the reference, one per ``h``.
-    pc_errors : tuple of float
-        :func:`pc_node_error` against the reference (``nan`` for an exact limit).
-    seconds : tuple of float
-        Wall time of each network evaluation, over *all* swept resolutions.
-    outputs : dict
-        ``h -> (N+1, N+1)`` node values of the first output channel.
+    ``hs``: the resolutions compared (the finest one excluded when it is the reference);
+    ``node_errors``: :func:`shared_node_error` against the reference, one per ``h``;
+    ``pc_errors``: :func:`pc_node_error` against it (``nan`` for an exact limit);
+    ``seconds``: wall time of each network evaluation, over *all* swept resolutions;
+    ``outputs``: ``h -> (N+1, N+1)`` node values of the first output channel.
     """
 
     hs: tuple
@@ -284,13 +269,9 @@ def resolution_sweep(net, make_input: Callable[[float], np.ndarray], hs: Sequenc
         node = [shared_node_error(outputs[h], ref) for h in compared]
         pc = [pc_node_error(outputs[h], ref) for h in compared]
     else:
-        compared = hs
-        node = []
-        for h in hs:
-            x = np.arange(outputs[h].shape[-1]) * h
-            X1, X2 = np.meshgrid(x, x, indexing="ij")
-            node.append(float(np.abs(outputs[h] - limit(X1, X2)).max()))
-        pc = [float("nan")] * len(hs)
+        compared, pc = hs, [float("nan")] * len(hs)
+        nodes = {h: np.meshgrid(*(np.arange(outputs[h].shape[-1]) * h,) * 2, indexing="ij") for h in hs}
+        node = [float(np.abs(outputs[h] - limit(*nodes[h])).max()) for h in hs]
     return ResolutionSweep(tuple(compared), tuple(node), tuple(pc), tuple(seconds), outputs)
 
 
@@ -354,3 +335,166 @@ def pixel_cnn_limit(t: np.ndarray | float, kernels: Sequence[np.ndarray],
         if l < len(ks) - 1:
             x = np.maximum(x, 0.0)
     return x
+
+
+# --------------------------------------------- networks with pooling and upsampling (Thm 3.6)
+def sample_network(kernels: Sequence[Callable], half_widths: Sequence[float], h: float, **spec: Any) -> SampledCNN:
+    r"""The :class:`~fscnn_lib.acnn.SampledCNN` at resolution ``h`` of a network with *physical* kernels.
+
+    Layer :math:`l` works at :math:`h_l` (``SampledCNN.resolutions``); its kernel
+    :math:`w^{h,l}\in PC_{h_l}(\Sigma_l)` takes the value :math:`w^l(ih_l,jh_l)` on the cell
+    centred at :math:`(ih_l,jh_l)`, :math:`|i|,|j|\le p_l`, the fewest cells that cover
+    :math:`\Sigma_l=[-a_l,a_l]^2` (point values at cell centres, as ``FsCNN`` samples a
+    callable), so the number of cells grows like :math:`a_l/h_l` (Thm 3.6, EN-22). The input is
+    node-aligned: the values at the nodes :math:`(ih,jh)` of :math:`[0,(N_0-1)h]^2`. ``kernels``
+    are callables ``w(y1, y2)`` on NumPy arrays, vanishing outside :math:`\Sigma_l`;
+    ``half_widths`` the :math:`a_l>0`; ``spec`` the keywords ``biases``, ``down``, ``up``,
+    ``down_mode``, ``up_mode``, ``activation`` of ``SampledCNN``.
+
+    Examples
+    --------
+    With the identity activation, a constant input c gives m_2 m_1 (m_0 c + b_0), m_l the
+    kernel masses (average pooling and nearest upsampling keep constants):
+
+    >>> box = lambda y1, y2: 4.0 + 0 * y1                  # mass 1 on [-1/4, 1/4]^2
+    >>> net = sample_network([box] * 3, [0.25] * 3, 1 / 7, biases=[1.0, 0.0, 0.0], down=[2, 1, 1],
+    ...                      up=[1, 2, 1], down_mode="average", up_mode="nearest", activation="identity")
+    >>> m = [4.0 * W.size / 49 for W in net.kernels]       # h_l = 1/7 in every layer here
+    >>> y = net.acnn(np.full((8, 8), 3.0), 1 / 7)[-1]
+    >>> bool(np.allclose(y.coeffs, m[2] * m[1] * (m[0] * 3.0 + 1.0))), y.grid.shape
+    (True, (8, 8))
+    """
+    L = len(check_sequence(kernels, "kernels", min_length=1))
+    check_sequence(half_widths, "half_widths", length=L)
+    ks, hls = [], SampledCNN([np.zeros((1, 1))] * L, **spec).resolutions(h)  # checks spec and h
+    for l, (w, a, hl) in enumerate(zip(kernels, half_widths, hls)):
+        if not callable(w):
+            raise TypeError(f"kernels[{l}] must be a callable w(y1, y2), got {type(w).__name__}")
+        p = max(0, math.ceil(check_positive(a, f"half_widths[{l}]") / hl - 0.5 - 1e-9))
+        y = np.arange(-p, p + 1) * hl
+        ks.append(np.asarray(w(*np.meshgrid(y, y, indexing="ij")), dtype=np.float64))
+        if ks[-1].shape != (2 * p + 1,) * 2 or not np.isfinite(ks[-1]).all():
+            raise ValueError(f"kernels[{l}] must return finite values of its inputs' shape {(2 * p + 1,) * 2} "
+                             f"at h = {h!r}, got shape {ks[-1].shape}")
+    return SampledCNN(ks, **spec)
+
+
+def acnn_with_upsampler(net: SampledCNN, U: np.ndarray, h: float,
+                        upsampler: Callable[[np.ndarray, int], np.ndarray]) -> PCFunction:
+    r"""The aCNN output of ``net`` with every upsampling (7) replaced by ``upsampler`` (Assumption 3.1).
+
+    ``upsampler(V, s)`` maps coefficients ``(n1, n2) -> (s n1, s n2)`` on the grid of (7), e.g.
+    ``fl.upsample(V, s, mode=...)`` or a map that breaks Assumption 3.1. The network runs in
+    pieces cut before each upsampling layer; each piece but the last ends with an identity
+    layer (a :math:`1\times1` kernel of mass 1), so that it returns its last activation after
+    :math:`\sigma` and pooling, and each piece's grid is moved to where its input lies.
+    """
+    if not isinstance(net, SampledCNN):
+        raise TypeError(f"net must be a SampledCNN, got {type(net).__name__}")
+    if not callable(upsampler):
+        raise TypeError(f"upsampler must be a callable (V, s) -> array, got {type(upsampler).__name__}")
+    L, hl = net.num_layers, net.resolutions(h)
+    cuts = [l for l in range(1, L) if net.up[l] > 1]
+    if not cuts:
+        raise ValueError("net has no upsampling layer to replace (all up == 1)")
+    V, h_in, o1, o2 = U, h, 0.0, 0.0
+    for lo, hi in zip([0] + cuts, cuts + [L]):
+        ks, bs, dn, upl = net.kernels[lo:hi], net.biases[lo:hi], net.down[lo:hi], [1] + net.up[lo + 1:hi]
+        if hi < L:
+            ks, bs = ks + [np.array([[1.0 / (hl[hi - 1] * net.down[hi - 1]) ** 2]])], bs + [0.0]
+            dn, upl = dn + [1], upl + [1]
+        piece = SampledCNN(ks, bs, down=dn, up=upl, down_mode=net.down_mode, up_mode=net.up_mode,
+                           activation=net.activation, input_align=net.input_align if lo == 0 else "node")
+        out = piece.acnn(np.asarray(V, dtype=np.float64), h_in)[-1]
+        r = out.grid.rect
+        out = PCFunction(out.coeffs, Grid(Rectangle(r.a + o1, r.b + o1, r.c + o2, r.d + o2), out.grid.h, align="node"))
+        if hi == L:
+            return out
+        fine = pc_upsample(out, net.up[hi], mode="nearest").grid  # the grid of eq. (7)
+        V = np.asarray(upsampler(out.coeffs, net.up[hi]), dtype=np.float64)
+        if V.shape != fine.shape:
+            raise ValueError(f"upsampler must return shape {fine.shape} for s = {net.up[hi]}, got {V.shape}")
+        h_in, o1, o2 = fine.h, fine.rect.a, fine.rect.c
+
+
+def nodal_interpolant(u: PCFunction, x1: object, x2: object) -> np.ndarray:
+    r"""The bilinear interpolant of the node values of a node-aligned :math:`PC_h` function.
+
+    The second reading of a grid output as a function (``u(x1, x2)`` is the piecewise
+    constant one); exact on bilinear functions.
+
+    Examples
+    --------
+    >>> g = Grid(Rectangle(0, 1, 0, 1), 0.5, align="node")
+    >>> X1, X2 = g.points()
+    >>> round(float(nodal_interpolant(PCFunction(2 * X1 + X1 * X2, g), 0.3, 0.7)), 12)
+    0.81
+    """
+    if not isinstance(u, PCFunction) or u.grid.align != "node":
+        raise TypeError(f"u must be a PCFunction on a node-aligned grid, got {type(u).__name__}")
+    y1, y2 = np.broadcast_arrays(check_real_array(x1, "x1"), check_real_array(x2, "x2"))
+    if min(u.grid.shape) < 2 or not np.all(u.grid.rect.contains(y1, y2, closed=True)):
+        raise ValueError(f"the points must lie in the closed rectangle {u.grid.rect!r} (>= 2 x 2 nodes)")
+    return RegularGridInterpolator(u.grid.coords(), u.coeffs)(np.stack([y1, y2], axis=-1)).reshape(y1.shape)
+
+
+class FunctionSweep(NamedTuple):
+    r"""Result of :func:`function_sweep`. ``pc_errors``, ``nodal_errors``: sup distances on :math:`\omega`
+    of the output read as a :math:`PC_h` function and by :func:`nodal_interpolant` to the reference,
+    one per ``hs``; ``pc_steps``, ``nodal_steps``: the same between consecutive swept resolutions (a
+    Cauchy test), one per swept ``h`` but the finest; ``outputs``: ``h -> PCFunction``."""
+
+    hs: tuple
+    pc_errors: tuple
+    nodal_errors: tuple
+    pc_steps: tuple
+    nodal_steps: tuple
+    seconds: tuple
+    outputs: dict
+
+
+def function_sweep(evaluate: Callable[[float], PCFunction], hs: Sequence[float], *, omega: Rectangle,
+                   points: int, limit: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None
+                   ) -> FunctionSweep:
+    r"""Evaluate ``evaluate(h)`` at every ``h`` and measure sup distances on :math:`\omega` (Thm 3.6).
+
+    Unlike :func:`resolution_sweep` the grids need not share nodes (pooling moves them by
+    :math:`(s-1)h/2`, EN-14): each output is evaluated as a function on the ``points``
+    :math:`\times` ``points`` lattice of the closed :math:`\omega`, which must lie in every
+    output's domain, and compared with ``limit`` or else with the nodal interpolant of the
+    finest output (then not compared itself).
+
+    Examples
+    --------
+    >>> g = lambda h: Grid(Rectangle(0, 1, 0, 1), h, align="node")
+    >>> ev = lambda h: PCFunction(g(h).points()[0] ** 2, g(h))
+    >>> sw = function_sweep(ev, [1 / 8, 1 / 16, 1 / 32], omega=Rectangle(0, 1, 0, 1), points=65,
+    ...                     limit=lambda x1, x2: x1**2)
+    >>> [round(e / h**2, 9) for e, h in zip(sw.nodal_errors, sw.hs)]   # h^2/4 at cell midpoints
+    [0.25, 0.25, 0.25]
+    """
+    if not callable(evaluate) or not (limit is None or callable(limit)):
+        raise TypeError(f"evaluate and limit must be callables (h -> PCFunction, (x1, x2) -> values), got "
+                        f"{type(evaluate).__name__} and {type(limit).__name__}")
+    if not isinstance(omega, Rectangle):
+        raise TypeError(f"omega must be a Rectangle, got {type(omega).__name__}")
+    M = check_int(points, "points", minimum=2)
+    hs = sorted((check_positive(h, f"hs[{i}]") for i, h in enumerate(check_sequence(hs, "hs", min_length=2))),
+                reverse=True)
+    X1, X2 = np.meshgrid(np.linspace(omega.a, omega.b, M), np.linspace(omega.c, omega.d, M), indexing="ij")
+    outputs, seconds, pc, nodal = {}, [], {}, {}
+    for h in hs:
+        t0 = time.perf_counter()
+        u = evaluate(h)
+        seconds.append(time.perf_counter() - t0)
+        if not isinstance(u, PCFunction) or u.grid.align != "node":
+            raise TypeError(f"evaluate({h!r}) must return a node-aligned PCFunction, got {type(u).__name__}")
+        if not u.grid.rect.includes(omega):
+            raise ValueError(f"omega = {omega!r} must lie in the output domain {u.grid.rect!r} at h = {h!r}")
+        outputs[h], pc[h], nodal[h] = u, u(X1, X2), nodal_interpolant(u, X1, X2)
+    ref, compared = (limit(X1, X2), hs) if limit is not None else (nodal[hs[-1]], hs[:-1])
+    sup = lambda a, b: float(np.abs(a - b).max())  # noqa: E731
+    return FunctionSweep(tuple(compared), tuple(sup(pc[h], ref) for h in compared),
+                         tuple(sup(nodal[h], ref) for h in compared),
+                         tuple(sup(pc[a], pc[b]) for a, b in zip(hs, hs[1:])),
+                         tuple(sup(nodal[a], nodal[b]) for a, b in zip(hs, hs[1:])), tuple(seconds), outputs)

@@ -222,3 +222,181 @@ def test_shared_node_error_reads_the_shared_nodes_of_both_axes(axis):
     bumped[idx] += 0.25
     assert fl.shared_node_error(coarse, bumped) == pytest.approx(0.25)
     assert fl.shared_node_error(coarse.T, bumped.T) == pytest.approx(0.25)
+
+
+# ----------------------------------------------------------------- pooling and upsampling (T3.6, EN-14)
+def _tent(a, kappa=1.0):
+    return lambda y1, y2: kappa * np.clip(1 - abs(y1) / a, 0, None) * np.clip(1 - abs(y2) / a, 0, None) / a**2
+
+
+def test_sample_network_samples_point_values_at_every_layer_resolution():
+    w = lambda y1, y2: np.clip(1 - abs(y1) / 0.2, 0, None) * (1 + y2)  # noqa: E731  (not symmetric)
+    h = 1 / 15
+    net = fl.sample_network([w, w], [0.2, 0.2], h, down=[2, 1], up=[1, 1])
+    for W, hl in zip(net.kernels, (h, 2 * h)):                      # layer 1 works at 2h
+        p = math.ceil(0.2 / hl - 0.5)
+        assert W.shape == (2 * p + 1,) * 2 and (p + 0.5) * hl >= 0.2 > (p - 0.5) * hl
+        y = (np.arange(2 * p + 1) - p) * hl                         # first axis = y1
+        assert_allclose(W, [[w(a, b) for b in y] for a in y], rtol=0, atol=1e-15)
+
+
+@pytest.mark.parametrize("down_mode, shift", [("average", 0.5), ("max", 1.0), ("stride", 0.0)])
+def test_linear_network_on_a_linear_input_is_shifted_by_pooling_and_bilinear_upsampling(down_mode, shift):
+    """Oracle (EN-14) for identity activation, symmetric kernels and u = 1 + 2 x1 + 3 x2: a
+    symmetric kernel maps u to m u at interior nodes, average pooling returns u at the block
+    centre, max (increasing u) at the far corner h/2 further, stride at the first node h/2
+    before it; bilinear upsampling (4) reads its linear interpolant h/2 ahead of each fine
+    node. So the interior output is m2 (m1 (m0 u(x + shift h (1, 1)) + b0) + b1) + b2."""
+    A, kap, b = [0.125, 0.1, 0.125], [1.0, 2.0, 0.5], [0.3, -0.2, 0.1]
+    h = 1 / 63
+    net = fl.sample_network([_tent(a, k) for a, k in zip(A, kap)], A, h, biases=b, down=[2, 1, 1],
+                            up=[1, 2, 1], down_mode=down_mode, up_mode="bilinear", activation="identity")
+    m = [W.sum() * h**2 for W in net.kernels]                      # h_l = h in every layer
+    x = np.arange(64) * h
+    X1, X2 = np.meshgrid(x, x, indexing="ij")
+    u = lambda x1, x2: 1 + 2 * x1 + 3 * x2  # noqa: E731
+    y = net.acnn(u(X1, X2), h)[-1]
+    want = m[2] * (m[1] * (m[0] * u(X1 + shift * h, X2 + shift * h) + b[0]) + b[1]) + b[2]
+    inner = slice(24, 40)                                           # beyond every receptive field
+    assert y.grid.shape == (64, 64)
+    assert_allclose(y.coeffs[inner, inner], want[inner, inner], rtol=0, atol=1e-12)
+    assert np.abs(y.coeffs - want).max() > 1e-3                     # the border does differ
+
+
+def test_acnn_with_upsampler_reproduces_the_network_with_its_own_upsampling():
+    """Cut at two upsampling layers, with ReLU before average pooling (which do not commute)."""
+    rng = np.random.default_rng(6)
+    ks = [rng.normal(size=(n, n)) for n in (5, 3, 3, 5)]
+    net = fl.SampledCNN(ks, [0.1, -0.3, 0.2, 0.0], down=[2, 2, 1, 1], up=[1, 1, 2, 2],
+                        down_mode="average", up_mode="nearest", activation="relu")
+    U, h = rng.normal(size=(32, 32)), 1 / 31
+    want = net.acnn(U, h)[-1]
+    got = fl.acnn_with_upsampler(net, U, h, lambda V, s: fl.upsample(V, s, mode="nearest"))
+    assert got.grid == want.grid
+    assert_allclose(got.coeffs, want.coeffs, rtol=0, atol=1e-11)
+    # a different upsampler changes the output, and the zero-insertion one is not in range
+    zero = lambda V, s: np.kron(V, np.eye(s)[0][:, None] * np.eye(s)[0])  # noqa: E731
+    other = fl.acnn_with_upsampler(net, U, h, zero)
+    assert np.abs(other.coeffs - want.coeffs).max() > 1e-3 and other.grid == want.grid
+
+
+def test_zero_insertion_converges_to_a_quarter_of_the_activation():
+    """Identity activation, cos(pi x1) cos(pi x2) input (its reflection is itself), tent kernels:
+    NN = c cos cos + B exactly; zero-insertion upsampling feeds v/4 to layer 1 in the limit."""
+    A, kap, b = [0.125] * 3, [1.0, 2.0, 1.5], [0.1, -0.1, 0.05]
+    c = [k * np.sinc(a / 2) ** 4 for a, k in zip(A, kap)]          # tent's cosine coefficient
+    zero = lambda V, s: np.kron(V, np.eye(s)[0][:, None] * np.eye(s)[0])  # noqa: E731
+    h = 1 / 255
+    net = fl.sample_network([_tent(a, k) for a, k in zip(A, kap)], A, h, biases=b, down=[2, 1, 1],
+                            up=[1, 2, 1], down_mode="average", up_mode="nearest", activation="identity")
+    x = np.arange(256) * h
+    U = np.outer(np.cos(np.pi * x), np.cos(np.pi * x))
+    bad = fl.acnn_with_upsampler(net, U, h, zero)
+    good = net.acnn(U, h)[-1]
+    X1, X2 = np.meshgrid(x, x, indexing="ij")
+    cc = np.cos(np.pi * X1) * np.cos(np.pi * X2)
+    assert_allclose(good.coeffs, c[0] * c[1] * c[2] * cc + (b[0] * kap[1] + b[1]) * kap[2] + b[2], atol=2e-3)
+    limit_bad = c[0] * c[1] * c[2] / 4 * cc + (b[0] * kap[1] / 4 + b[1]) * kap[2] + b[2]
+    assert np.abs(bad.coeffs - limit_bad).max() < 1e-2            # O(h) away from the wrong limit
+    assert np.abs(bad.coeffs - good.coeffs).max() > 2.0            # far from the right one
+
+
+def test_nodal_interpolant_is_exact_on_bilinear_functions():
+    rng = np.random.default_rng(7)
+    g = fl.Grid(fl.Rectangle(0.5, 1.5, -1, 0), 0.125, align="node")
+    a = rng.normal(size=4)
+    f = lambda x1, x2: a[0] + a[1] * x1 + a[2] * x2 + a[3] * x1 * x2  # noqa: E731
+    u = fl.PCFunction(f(*g.points()), g)
+    x1, x2 = rng.uniform(0.5, 1.5, 200), rng.uniform(-1, 0, 200)
+    assert_allclose(fl.nodal_interpolant(u, x1, x2), f(x1, x2), atol=1e-13)
+    assert_allclose(fl.nodal_interpolant(u, *g.points()), u.coeffs, atol=1e-13)
+    assert fl.nodal_interpolant(u, np.ones((2, 3)) * 1.5, -0.25).shape == (2, 3)   # closed edge
+    with pytest.raises(ValueError, match="closed rectangle"):
+        fl.nodal_interpolant(u, 1.6, -0.5)
+    with pytest.raises(TypeError, match="node-aligned"):
+        fl.nodal_interpolant(fl.PCFunction(np.ones((8, 8)), fl.Grid(fl.Rectangle(0, 1, 0, 1), 0.125)), 0.5, 0.5)
+    with pytest.raises(TypeError, match="PCFunction"):
+        fl.nodal_interpolant(np.ones((3, 3)), 0.5, 0.5)
+    with pytest.raises(TypeError, match="x1"):
+        fl.nodal_interpolant(u, "1", 0.5)
+
+
+def _square(h):
+    g = fl.Grid(fl.Rectangle(0, 1, 0, 1), h, align="node")
+    return fl.PCFunction(g.points()[0] ** 2, g)
+
+
+def test_function_sweep_cauchy_steps_and_pc_reading():
+    """For u = x1^2 on node grids: the nodal interpolant errs by h^2/4 at the cell midpoints
+    (the steps of the Cauchy test too, since the finer interpolant is exact there); the PC
+    reading errs by |u'| h/2 just before the cell edges, attained on the lattice points."""
+    hs = [1 / 4, 1 / 8, 1 / 16]
+    om = fl.Rectangle(0, 1, 0, 1)
+    sw = fl.function_sweep(_square, hs, omega=om, points=257)      # lattice spacing 1/256
+    assert sw.hs == (1 / 4, 1 / 8) and set(sw.outputs) == set(hs) and len(sw.seconds) == 3
+    x = np.linspace(0, 1, 257)
+    for h, e in zip(sw.hs, sw.nodal_errors):                        # against the finest interpolant
+        ref = np.minimum(np.floor(x * 16), 15) / 16
+        fine = ref**2 + (x - ref) * (2 * ref + 1 / 16)
+        hk = np.minimum(np.floor(x / h), round(1 / h) - 1) * h
+        coarse = hk**2 + (x - hk) * (2 * hk + h)
+        assert_allclose(e, np.abs(coarse - fine).max(), rtol=1e-12)
+    assert_allclose(sw.nodal_steps, [h * h / 4 for h in hs[:-1]], rtol=1e-12)
+    exact = fl.function_sweep(_square, hs, omega=om, points=257, limit=lambda x1, x2: x1**2)
+    assert exact.hs == tuple(hs) and exact.pc_steps == sw.pc_steps
+    # PC cells [x_i - h/2, x_i + h/2): the largest error x^2 - x_i^2 sits at x = 1 - h/2 - 1/256
+    for h, e in zip(exact.hs, exact.pc_errors):
+        t = np.linspace(0, 1, 257)
+        xi = np.round(t / h) * h
+        xi[np.isclose(t / h % 1, 0.5)] = (np.floor(t / h) + 1)[np.isclose(t / h % 1, 0.5)] * h
+        assert_allclose(e, np.abs(t**2 - np.minimum(xi, 1) ** 2).max(), rtol=1e-12)
+
+
+def test_function_sweep_on_an_interior_omega_and_validation():
+    om = fl.Rectangle(0.25, 0.75, 0.25, 0.75)
+    sw = fl.function_sweep(_square, [1 / 4, 1 / 8], omega=om, points=5, limit=lambda x1, x2: x1**2)
+    # the 5 points are nodes at h = 1/8; at h = 1/4, 0.375 and 0.625 are midpoints: h^2/4
+    assert_allclose(sw.nodal_errors, (1 / 64, 0.0), rtol=0, atol=1e-15)
+    with pytest.raises(TypeError, match="evaluate and limit"):
+        fl.function_sweep(3, [1 / 4, 1 / 8], omega=om, points=5)
+    with pytest.raises(TypeError, match="evaluate and limit"):
+        fl.function_sweep(_square, [1 / 4, 1 / 8], omega=om, points=5, limit=1.0)
+    with pytest.raises(TypeError, match="omega"):
+        fl.function_sweep(_square, [1 / 4, 1 / 8], omega=(0, 1, 0, 1), points=5)
+    with pytest.raises(ValueError, match="points"):
+        fl.function_sweep(_square, [1 / 4, 1 / 8], omega=om, points=1)
+    with pytest.raises(ValueError, match="hs must have at least 2"):
+        fl.function_sweep(_square, [1 / 4], omega=om, points=5)
+    with pytest.raises(ValueError, match="hs\\[1\\]"):
+        fl.function_sweep(_square, [1 / 4, -1.0], omega=om, points=5)
+    with pytest.raises(ValueError, match="output domain"):
+        fl.function_sweep(_square, [1 / 4, 1 / 8], omega=fl.Rectangle(0.5, 1.5, 0, 1), points=5)
+    with pytest.raises(TypeError, match="node-aligned PCFunction"):
+        fl.function_sweep(lambda h: np.ones((4, 4)), [1 / 4, 1 / 8], omega=om, points=5)
+
+
+def test_sample_network_and_acnn_with_upsampler_validation():
+    w = _tent(0.25)
+    with pytest.raises(TypeError, match=r"kernels\[1\] must be a callable"):
+        fl.sample_network([w, np.ones((3, 3))], [0.25, 0.25], 0.125)
+    with pytest.raises(ValueError, match="half_widths must have 2"):
+        fl.sample_network([w, w], [0.25], 0.125)
+    with pytest.raises(ValueError, match=r"half_widths\[0\]"):
+        fl.sample_network([w], [-0.25], 0.125)
+    with pytest.raises(ValueError, match="h must be positive"):
+        fl.sample_network([w], [0.25], 0.0)
+    with pytest.raises(ValueError, match="down_mode"):
+        fl.sample_network([w], [0.25], 0.125, down_mode="sum")
+    with pytest.raises(ValueError, match=r"kernels\[0\] must return finite values"):
+        fl.sample_network([lambda y1, y2: 1.0], [0.25], 0.125)
+    net = fl.sample_network([w, w], [0.25, 0.25], 1 / 7, down=[2, 1], up=[1, 2])
+    U = np.ones((8, 8))
+    with pytest.raises(TypeError, match="net must be a SampledCNN"):
+        fl.acnn_with_upsampler("net", U, 1 / 7, lambda V, s: V)
+    with pytest.raises(TypeError, match="upsampler must be a callable"):
+        fl.acnn_with_upsampler(net, U, 1 / 7, "nearest")
+    with pytest.raises(ValueError, match="upsampler must return shape"):
+        fl.acnn_with_upsampler(net, U, 1 / 7, lambda V, s: V)
+    flat = fl.sample_network([w, w], [0.25, 0.25], 1 / 7)
+    with pytest.raises(ValueError, match="no upsampling layer"):
+        fl.acnn_with_upsampler(flat, U, 1 / 7, lambda V, s: V)
