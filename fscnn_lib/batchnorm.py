@@ -23,8 +23,9 @@ With frozen statistics :math:`(m,v)` (PyTorch's evaluation mode) BN is the affin
 :math:`\delta=\beta-\alpha m` (:func:`frozen_affine`), so it keeps every regularity class
 (Remark 2.6, EN-8c). In training mode BN is Lipschitz with constant
 :math:`|\gamma|/\sqrt\varepsilon` in the norm of :func:`batch_rms`
-(:func:`bn_lipschitz_bound`; attained at constant batches), which is why
-:math:`\varepsilon>0` is essential: with :math:`\varepsilon=0` it is discontinuous there.
+(:func:`bn_lipschitz_bound`; sharp: approached, never attained, near constant batches),
+which is why :math:`\varepsilon>0` is essential: with :math:`\varepsilon=0` it is
+discontinuous there.
 
 References
 ----------
@@ -38,7 +39,7 @@ import numpy as np
 import torch
 
 from . import _backend as _bk
-from ._validate import Array, check_array, check_choice, check_positive, check_real_array
+from ._validate import Array, check_array, check_choice, check_positive, check_real, check_real_array
 
 __all__ = [
     "node_weights", "batch_norm_step", "batch_statistics", "batch_norm", "batch_rms",
@@ -57,6 +58,14 @@ def _relative_weights(n1: int, n2: int, align: str, like: Array) -> Array:
     return _bk.like(np.outer(c1, c2), like)
 
 
+def _check_momentum(momentum: object, name: str) -> float:
+    """The momentum of the running statistics: a real number in (0, 1]."""
+    m = check_real(momentum, name)
+    if not 0 < m <= 1:
+        raise ValueError(f"{name} must lie in (0, 1], got {momentum!r}")
+    return m
+
+
 def init_batch_norm(
     module: torch.nn.Module, hidden_channels: tuple[int, ...], eps: float, momentum: float, dtype: torch.dtype
 ) -> None:
@@ -66,10 +75,7 @@ def init_batch_norm(
     ``running_mean_l``, ``running_var_l`` for each entry of ``hidden_channels`` (empty: no BN).
     """
     module.bn_eps = check_positive(eps, "bn_eps")
-    m = float(momentum)
-    if not 0 < m <= 1:
-        raise ValueError(f"bn_momentum must lie in (0, 1], got {momentum!r}")
-    module.bn_momentum = m
+    module.bn_momentum = _check_momentum(momentum, "bn_momentum")
     module.bn_weight = torch.nn.ParameterList()
     module.bn_bias = torch.nn.ParameterList()
     for l, c in enumerate(hidden_channels):
@@ -144,7 +150,8 @@ def _per_channel(x: object, name: str, C: int, u: Array, *, minimum: float | Non
     if minimum is not None and (a < minimum).any():
         raise ValueError(f"{name} must be >= {minimum} in every channel, got {a.tolist()}")
     if isinstance(x, torch.Tensor) and _bk.is_torch(u):
-        return x.to(device=u.device, dtype=u.dtype).reshape(C)  # keeps gradients
+        t = x.to(device=u.device, dtype=u.dtype)  # keeps gradients
+        return t.expand(C) if t.ndim == 0 else t.reshape(C)
     return _bk.like(a, u)
 
 
@@ -416,12 +423,22 @@ def batch_norm_step(
         Updated in place when ``training``.
     training : bool, keyword-only
     momentum : float, keyword-only
+        In (0, 1].
     eps : float, keyword-only
         :math:`\varepsilon>0`.
 
     Returns
     -------
     torch.Tensor, shape of ``y``
+
+    Raises
+    ------
+    TypeError
+        For a ``y`` that is not a float tensor, a non-bool ``training``, a non-real
+        ``momentum``, ``h`` or ``eps``, or per-channel arguments that are not tensors.
+    ValueError
+        For a ``y`` that is not 4-D with at least 2 nodes per side, ``h <= 0``, ``eps <= 0``,
+        ``momentum`` outside (0, 1], or per-channel tensors not of shape ``(C,)``.
 
     Examples
     --------
@@ -432,9 +449,21 @@ def batch_norm_step(
     >>> abs(float((z * w).sum())) < 1e-12      # mean zero in function space
     True
     """
+    if not isinstance(y, torch.Tensor):
+        raise TypeError(f"y must be a torch.Tensor of shape (B, C, N+1, N+1), got {type(y).__name__}")
     _check_batch(y, "node", "y")
     check_positive(h, "h")
     eps = check_positive(eps, "eps")
+    if not isinstance(training, bool):
+        raise TypeError(f"training must be a bool, got {type(training).__name__}")
+    momentum = _check_momentum(momentum, "momentum")
+    C = int(y.shape[1])
+    for name, t in (("weight", weight), ("bias", bias), ("running_mean", running_mean),
+                    ("running_var", running_var)):
+        if not isinstance(t, torch.Tensor):
+            raise TypeError(f"{name} must be a torch.Tensor of shape ({C},), got {type(t).__name__}")
+        if tuple(t.shape) != (C,):
+            raise ValueError(f"{name} must have shape ({C},), one entry per channel of y, got shape {tuple(t.shape)}")
     g = weight.to(device=y.device, dtype=y.dtype)
     b = bias.to(device=y.device, dtype=y.dtype)
     if training:

@@ -91,7 +91,13 @@ def lp_norm(u: Array, h: float, p: float = 2.0) -> float | Array:
     h = _check_h(h)
     p = _check_p(p)
     a = _bk.abs_(u)
-    out = _bk.amax2(a) if math.isinf(p) else (h * h * _bk.sum2(a**p)) ** (1.0 / p)
+    m = _bk.amax2(a)
+    if math.isinf(p):
+        return _bk.scalar_or_array(m)
+    # Scale by the maximum so that a**p cannot overflow (float32 data near 1e13 would).
+    scale = m + (m == 0)
+    inner = _bk.sum2((a / scale[..., None, None]) ** p)
+    out = m * h ** (2.0 / p) * inner ** (1.0 / p)
     return _bk.scalar_or_array(out)
 
 

@@ -81,7 +81,7 @@ def test_node_statistics_are_the_integrals_of_the_pc_h_function(N: int) -> None:
 
 
 def test_node_statistics_are_exact_for_bilinear_functions() -> None:
-    """The trapezoidal weights integrate bilinear functions exactly: mean and variance of a batch of two."""
+    """The trapezoidal weights integrate bilinear functions exactly: the mean of a batch of two."""
     N = 8
     x = np.arange(N + 1) / N
     X1, X2 = np.meshgrid(x, x, indexing="ij")
@@ -116,6 +116,16 @@ def test_batch_norm_step_is_batch_norm_on_nodes_and_keeps_gradients() -> None:
     torch.testing.assert_close(b.grad, torch.full((2,), 3.0 * 81, dtype=torch.float64))
     z_eval = fl.batch_norm_step(y, 1 / 8, g, b, rm, rv, training=False, eps=1e-3)
     torch.testing.assert_close(z_eval, fl.batch_norm(y, gamma=g.detach(), beta=b.detach(), eps=1e-3, stats=(rm, rv)))
+
+
+def test_scalar_tensor_parameters_are_shared_by_all_channels() -> None:
+    """EN-29: a 0-d tensor gamma (or beta) is one scalar for every channel, as a float is; gradients reach it."""
+    u = torch.from_numpy(_batch(seed=6))
+    g = torch.tensor(1.5, dtype=torch.float64, requires_grad=True)
+    z = fl.batch_norm(u, gamma=g, beta=torch.tensor(-0.5, dtype=torch.float64), eps=1e-3)
+    torch.testing.assert_close(z, fl.batch_norm(u, gamma=1.5, beta=-0.5, eps=1e-3), rtol=0, atol=1e-12)
+    z.sum().backward()
+    assert g.grad is not None
 
 
 def test_batch_rms_of_the_centred_batch_is_the_standard_deviation() -> None:
@@ -208,6 +218,17 @@ def test_frozen_affine_folds_into_the_previous_convolution() -> None:
 U4 = np.zeros((2, 1, 3, 3))
 
 
+def _step(**kw):
+    """batch_norm_step on a valid one-channel node batch, with ``kw`` replacing one argument."""
+    one = torch.ones(1, dtype=torch.float64)
+    args = dict(y=torch.zeros(2, 1, 3, 3, dtype=torch.float64), h=0.5, weight=one, bias=0 * one,
+                running_mean=0 * one, running_var=one.clone())
+    opts = dict(training=True, momentum=0.1, eps=1e-5)
+    for k, v in kw.items():
+        (opts if k in opts else args)[k] = v
+    return fl.batch_norm_step(*args.values(), **opts)
+
+
 @pytest.mark.parametrize(
     ("call", "exc", "match"),
     [
@@ -241,6 +262,21 @@ U4 = np.zeros((2, 1, 3, 3))
         (lambda: fl.bn_lipschitz_bound(math.inf, 1e-5), ValueError, "gamma must be finite"),
         (lambda: fl.batch_norm_step(torch.zeros(3, 3), 0.5, torch.ones(1), torch.zeros(1), torch.zeros(1),
                                     torch.ones(1), training=True), ValueError, "y must have at least 4 dimensions"),
+        (lambda: _step(y=np.zeros((2, 1, 3, 3))), TypeError, "y must be a torch.Tensor"),
+        (lambda: _step(training="yes"), TypeError, "training must be a bool"),
+        (lambda: _step(momentum="0.5"), TypeError, "momentum must be a real number"),
+        (lambda: _step(momentum=True), TypeError, "momentum must be a real number"),
+        (lambda: _step(momentum=0.0), ValueError, r"momentum must lie in \(0, 1\]"),
+        (lambda: _step(momentum=1.5), ValueError, r"momentum must lie in \(0, 1\]"),
+        (lambda: _step(h=0.0), ValueError, "h must be positive"),
+        (lambda: _step(eps=-1.0), ValueError, "eps must be positive"),
+        (lambda: _step(weight=torch.ones(3, dtype=torch.float64)), ValueError, r"weight must have shape \(1,\)"),
+        (lambda: _step(bias=[0.0]), TypeError, "bias must be a torch.Tensor"),
+        (lambda: _step(running_var=torch.ones(1, 1, dtype=torch.float64)), ValueError, "running_var must have shape"),
+        (lambda: fl.FsCNN.random(channels=[1, 2, 1], half_widths=[0.125] * 2, batch_norm=True, bn_momentum="0.5"),
+         TypeError, "bn_momentum must be a real number"),
+        (lambda: fl.FsCNN.random(channels=[1, 2, 1], half_widths=[0.125] * 2, batch_norm=True, bn_momentum=2.0),
+         ValueError, r"bn_momentum must lie in \(0, 1\]"),
     ],
 )
 def test_validation(call, exc, match) -> None:
