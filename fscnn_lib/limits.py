@@ -216,21 +216,13 @@ def resolution_sweep(net, make_input: Callable[[float], np.ndarray], hs: Sequenc
                      reference: np.ndarray | None = None) -> ResolutionSweep:
     r"""Evaluate one network at every ``h`` and measure its distance to the limit.
 
-    Parameters
-    ----------
-    net : FsCNN or callable
-        An :class:`~fscnn_lib.networks.FsCNN` (evaluated by ``net.at(h)`` without gradients)
-        or a callable ``(h, U) -> (N+1, N+1)`` node values.
-    make_input : callable
-        ``h -> (N, N)`` cell values of the input, e.g. cell averages (EN-21c).
-    hs : sequence of float
-        Resolutions, each a power-of-two refinement of the coarser ones.
-    limit : callable, optional
-        The exact limit ``NN(x1, x2)`` on arrays; compared at the nodes of every ``h``.
-    reference : numpy.ndarray, optional
-        Node values of the limit on a grid at least as fine as every ``h`` (e.g. another
-        network's output at the finest ``h``); used when ``limit`` is not given.
-        Without either, the finest ``h`` is the reference (a Cauchy test).
+    ``net``: an :class:`~fscnn_lib.networks.FsCNN` (evaluated by ``net.at(h)`` without
+    gradients) or a callable ``(h, U) -> (N+1, N+1)`` node values; ``make_input``: ``h -> (N, N)``
+    cell values of the input, e.g. cell averages (EN-21c); ``hs``: resolutions, each a power-of-two
+    refinement of the coarser ones; ``limit``: the exact limit ``NN(x1, x2)`` on arrays, compared
+    at the nodes of every ``h``; else ``reference``: node values of the limit on a grid at least as
+    fine as every ``h`` (e.g. another network's output at the finest ``h``); without either, the
+    finest ``h`` is the reference (a Cauchy test).
 
     Examples
     --------
@@ -259,8 +251,7 @@ def resolution_sweep(net, make_input: Callable[[float], np.ndarray], hs: Sequenc
         raise TypeError(f"net must be an FsCNN or a callable (h, U) -> node values, got {type(net).__name__}")
     outputs, seconds = {}, []
     for h in hs:
-        U = make_input(h)
-        t0 = time.perf_counter()
+        U, t0 = make_input(h), time.perf_counter()
         y = _bk.to_numpy(forward(h, U)).astype(np.float64)
         seconds.append(time.perf_counter() - t0)
         outputs[h] = y
@@ -342,14 +333,16 @@ def sample_network(kernels: Sequence[Callable], half_widths: Sequence[float], h:
     r"""The :class:`~fscnn_lib.acnn.SampledCNN` at resolution ``h`` of a network with *physical* kernels.
 
     Layer :math:`l` works at :math:`h_l` (``SampledCNN.resolutions``); its kernel
-    :math:`w^{h,l}\in PC_{h_l}(\Sigma_l)` takes the value :math:`w^l(ih_l,jh_l)` on the cell
-    centred at :math:`(ih_l,jh_l)`, :math:`|i|,|j|\le p_l`, the fewest cells that cover
+    :math:`w^{h,l}` takes the value :math:`w^l(ih_l,jh_l)` on the cell centred at
+    :math:`(ih_l,jh_l)`, :math:`|i|,|j|\le p_l`, the fewest cells that cover
     :math:`\Sigma_l=[-a_l,a_l]^2` (point values at cell centres, as ``FsCNN`` samples a
-    callable), so the number of cells grows like :math:`a_l/h_l` (Thm 3.6, EN-22). The input is
-    node-aligned: the values at the nodes :math:`(ih,jh)` of :math:`[0,(N_0-1)h]^2`. ``kernels``
-    are callables ``w(y1, y2)`` on NumPy arrays, vanishing outside :math:`\Sigma_l`;
-    ``half_widths`` the :math:`a_l>0`; ``spec`` the keywords ``biases``, ``down``, ``up``,
-    ``down_mode``, ``up_mode``, ``activation`` of ``SampledCNN``.
+    callable), so the number of cells grows like :math:`a_l/h_l` (Thm 3.6, EN-22). These cells
+    overhang :math:`\Sigma_l` by less than :math:`h_l/2`; for a continuous :math:`w^l` that
+    vanishes outside :math:`\Sigma_l`, :math:`w^{h,l}\to w^l` uniformly (EN-21c, d). The input
+    is node-aligned: the values at the nodes :math:`(ih,jh)` of :math:`[0,(N_0-1)h]^2`.
+    ``kernels`` are callables ``w(y1, y2)`` on NumPy arrays; ``half_widths`` the :math:`a_l>0`;
+    ``spec`` the keywords ``biases``, ``down``, ``up``, ``down_mode``, ``up_mode``,
+    ``activation`` of ``SampledCNN`` (not ``input_align``: the kernels are odd).
 
     Examples
     --------
@@ -366,6 +359,8 @@ def sample_network(kernels: Sequence[Callable], half_widths: Sequence[float], h:
     """
     L = len(check_sequence(kernels, "kernels", min_length=1))
     check_sequence(half_widths, "half_widths", length=L)
+    if "input_align" in spec:
+        raise TypeError("sample_network takes no input_align: its input is node-aligned (odd kernels)")
     ks, hls = [], SampledCNN([np.zeros((1, 1))] * L, **spec).resolutions(h)  # checks spec and h
     for l, (w, a, hl) in enumerate(zip(kernels, half_widths, hls)):
         if not callable(w):
@@ -430,8 +425,10 @@ def nodal_interpolant(u: PCFunction, x1: object, x2: object) -> np.ndarray:
     >>> round(float(nodal_interpolant(PCFunction(2 * X1 + X1 * X2, g), 0.3, 0.7)), 12)
     0.81
     """
-    if not isinstance(u, PCFunction) or u.grid.align != "node":
+    if not isinstance(u, PCFunction):
         raise TypeError(f"u must be a PCFunction on a node-aligned grid, got {type(u).__name__}")
+    if u.grid.align != "node":
+        raise ValueError(f"u must be a PCFunction on a node-aligned grid, got a {u.grid.align}-aligned one")
     y1, y2 = np.broadcast_arrays(check_real_array(x1, "x1"), check_real_array(x2, "x2"))
     if min(u.grid.shape) < 2 or not np.all(u.grid.rect.contains(y1, y2, closed=True)):
         raise ValueError(f"the points must lie in the closed rectangle {u.grid.rect!r} (>= 2 x 2 nodes)")
@@ -439,10 +436,11 @@ def nodal_interpolant(u: PCFunction, x1: object, x2: object) -> np.ndarray:
 
 
 class FunctionSweep(NamedTuple):
-    r"""Result of :func:`function_sweep`. ``pc_errors``, ``nodal_errors``: sup distances on :math:`\omega`
-    of the output read as a :math:`PC_h` function and by :func:`nodal_interpolant` to the reference,
-    one per ``hs``; ``pc_steps``, ``nodal_steps``: the same between consecutive swept resolutions (a
-    Cauchy test), one per swept ``h`` but the finest; ``outputs``: ``h -> PCFunction``."""
+    r"""Result of :func:`function_sweep`. ``pc_errors``, ``nodal_errors``: maxima over the lattice of
+    :math:`\omega` (lower bounds of the sups) of the distance to the reference of the output read as
+    a :math:`PC_h` function and by :func:`nodal_interpolant`, one per ``hs``; ``pc_steps``,
+    ``nodal_steps``: the same between consecutive swept resolutions (a Cauchy test), one per swept
+    ``h`` but the finest; ``outputs``: ``h -> PCFunction``."""
 
     hs: tuple
     pc_errors: tuple
@@ -462,7 +460,8 @@ def function_sweep(evaluate: Callable[[float], PCFunction], hs: Sequence[float],
     :math:`(s-1)h/2`, EN-14): each output is evaluated as a function on the ``points``
     :math:`\times` ``points`` lattice of the closed :math:`\omega`, which must lie in every
     output's domain, and compared with ``limit`` or else with the nodal interpolant of the
-    finest output (then not compared itself).
+    finest output (then not compared itself). A maximum over the lattice is a lower bound of
+    the sup on :math:`\omega`; take the lattice finer than the finest grid.
 
     Examples
     --------
@@ -484,11 +483,12 @@ def function_sweep(evaluate: Callable[[float], PCFunction], hs: Sequence[float],
     X1, X2 = np.meshgrid(np.linspace(omega.a, omega.b, M), np.linspace(omega.c, omega.d, M), indexing="ij")
     outputs, seconds, pc, nodal = {}, [], {}, {}
     for h in hs:
-        t0 = time.perf_counter()
-        u = evaluate(h)
+        t0, u = time.perf_counter(), evaluate(h)  # the clock starts first
         seconds.append(time.perf_counter() - t0)
-        if not isinstance(u, PCFunction) or u.grid.align != "node":
+        if not isinstance(u, PCFunction):
             raise TypeError(f"evaluate({h!r}) must return a node-aligned PCFunction, got {type(u).__name__}")
+        if u.grid.align != "node":
+            raise ValueError(f"evaluate({h!r}) must return a node-aligned PCFunction, got a cell-aligned one")
         if not u.grid.rect.includes(omega):
             raise ValueError(f"omega = {omega!r} must lie in the output domain {u.grid.rect!r} at h = {h!r}")
         outputs[h], pc[h], nodal[h] = u, u(X1, X2), nodal_interpolant(u, X1, X2)

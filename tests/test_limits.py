@@ -313,7 +313,7 @@ def test_nodal_interpolant_is_exact_on_bilinear_functions():
     assert fl.nodal_interpolant(u, np.ones((2, 3)) * 1.5, -0.25).shape == (2, 3)   # closed edge
     with pytest.raises(ValueError, match="closed rectangle"):
         fl.nodal_interpolant(u, 1.6, -0.5)
-    with pytest.raises(TypeError, match="node-aligned"):
+    with pytest.raises(ValueError, match="node-aligned grid, got a cell-aligned one"):
         fl.nodal_interpolant(fl.PCFunction(np.ones((8, 8)), fl.Grid(fl.Rectangle(0, 1, 0, 1), 0.125)), 0.5, 0.5)
     with pytest.raises(TypeError, match="PCFunction"):
         fl.nodal_interpolant(np.ones((3, 3)), 0.5, 0.5)
@@ -371,8 +371,11 @@ def test_function_sweep_on_an_interior_omega_and_validation():
         fl.function_sweep(_square, [1 / 4, -1.0], omega=om, points=5)
     with pytest.raises(ValueError, match="output domain"):
         fl.function_sweep(_square, [1 / 4, 1 / 8], omega=fl.Rectangle(0.5, 1.5, 0, 1), points=5)
-    with pytest.raises(TypeError, match="node-aligned PCFunction"):
+    with pytest.raises(TypeError, match="node-aligned PCFunction, got ndarray"):
         fl.function_sweep(lambda h: np.ones((4, 4)), [1 / 4, 1 / 8], omega=om, points=5)
+    cells = fl.PCFunction(np.ones((4, 4)), fl.Grid(fl.Rectangle(0, 1, 0, 1), 1 / 4))
+    with pytest.raises(ValueError, match="node-aligned PCFunction, got a cell-aligned one"):
+        fl.function_sweep(lambda h: cells, [1 / 4, 1 / 8], omega=om, points=5)
 
 
 def test_sample_network_and_acnn_with_upsampler_validation():
@@ -389,6 +392,8 @@ def test_sample_network_and_acnn_with_upsampler_validation():
         fl.sample_network([w], [0.25], 0.125, down_mode="sum")
     with pytest.raises(ValueError, match=r"kernels\[0\] must return finite values"):
         fl.sample_network([lambda y1, y2: 1.0], [0.25], 0.125)
+    with pytest.raises(TypeError, match="no input_align"):
+        fl.sample_network([w], [0.25], 0.125, input_align="cell")
     net = fl.sample_network([w, w], [0.25, 0.25], 1 / 7, down=[2, 1], up=[1, 2])
     U = np.ones((8, 8))
     with pytest.raises(TypeError, match="net must be a SampledCNN"):
@@ -400,3 +405,26 @@ def test_sample_network_and_acnn_with_upsampler_validation():
     flat = fl.sample_network([w, w], [0.25, 0.25], 1 / 7)
     with pytest.raises(ValueError, match="no upsampling layer"):
         fl.acnn_with_upsampler(flat, U, 1 / 7, lambda V, s: V)
+
+
+@pytest.mark.parametrize("down_mode, up_mode, order", [
+    ("average", "nearest", 2), ("stride", "bilinear", 2), ("max", "bilinear", 1), ("average", "bilinear", 1)])
+def test_node_order_of_a_pooled_linear_network_follows_the_shifts(down_mode, up_mode, order):
+    """Identity activation, cos(pi x1) cos(pi x2) input (even about the edges), tent kernels: the
+    limit is c cos cos + B in closed form. Node values (nodal interpolant on an interior lattice)
+    are second order when the pooling and upsampling errors cancel (average/nearest; stride reads
+    h/2 behind, bilinear h/2 ahead), first order when one shift or a one-signed error remains."""
+    A, kap, b = [0.125] * 3, [1.0, 2.0, 1.5], [0.1, -0.1, 0.05]
+    c = np.prod([k * np.sinc(a / 2) ** 4 for a, k in zip(A, kap)])
+    B = (b[0] * kap[1] + b[1]) * kap[2] + b[2]
+    limit = lambda x1, x2: c * np.cos(np.pi * x1) * np.cos(np.pi * x2) + B  # noqa: E731
+
+    def output(h):
+        net = fl.sample_network([_tent(a, k) for a, k in zip(A, kap)], A, h, biases=b, down=[2, 1, 1], up=[1, 2, 1],
+                                down_mode=down_mode, up_mode=up_mode, activation="identity")
+        x = np.arange(round(1 / h) + 1) * h
+        return net.acnn(np.outer(np.cos(np.pi * x), np.cos(np.pi * x)), h)[-1]
+    hs = [1 / 63, 1 / 127, 1 / 255]
+    sw = fl.function_sweep(output, hs, omega=fl.Rectangle(0.25, 0.75, 0.25, 0.75), points=1025, limit=limit)
+    assert abs(fl.fit_rate(hs, sw.nodal_errors) - order) < 0.15
+    assert abs(fl.fit_rate(hs, sw.pc_errors) - 1) < 0.15
