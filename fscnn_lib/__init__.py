@@ -26,11 +26,15 @@ from .torus import *  # noqa: F401,F403
 from .fourier import *  # noqa: F401,F403
 from .architecture import *  # noqa: F401,F403
 from .regularity import *  # noqa: F401,F403
+from .edges import *  # noqa: F401,F403
 from .batchnorm import *  # noqa: F401,F403
 from .networks import *  # noqa: F401,F403
 from .acnn import *  # noqa: F401,F403
 from .limits import *  # noqa: F401,F403
 from .training import *  # noqa: F401,F403
+from .landscape import *  # noqa: F401,F403
+from .dip import *  # noqa: F401,F403
+from .dip_fit import *  # noqa: F401,F403
 from .plotting import *  # noqa: F401,F403
 from .widgets import *  # noqa: F401,F403
 

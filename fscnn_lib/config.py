@@ -41,6 +41,18 @@ BUDGETS: dict[str, dict[str, object]] = {
         "dip_iterations": 300,
         "unet_epochs": 2,
         "widget_frames": 8,
+        # deep image prior (fscnn_lib.dip_fit.run_dip_experiments): a small skip network
+        "dip": {
+            "image": "astronaut", "size": 48, "noise_level": 0.1, "seed": 0,
+            "scales": 4, "channels": 32, "skip_channels": 4, "metrics_every": 25,
+            "tv_weights": None,
+            "runs": {
+                "noise": {"kind": "noise", "steps": 2500, "snapshot_every": 100},
+                "meshgrid": {"kind": "meshgrid", "steps": 3500, "snapshot_every": 100},
+                "noise_wd": {"kind": "noise", "steps": 1500, "weight_decay": 1e-3,
+                             "snapshot_every": 100},
+            },
+        },
     },
     "full": {
         "h_exponents": (5, 6, 7, 8, 9, 10),
@@ -48,6 +60,18 @@ BUDGETS: dict[str, dict[str, object]] = {
         "dip_iterations": 20000,
         "unet_epochs": 100,
         "widget_frames": 12,
+        # deep image prior: the paper's network and image size (GPU)
+        "dip": {
+            "image": "astronaut", "size": 512, "noise_level": 0.1, "seed": 0,
+            "scales": 5, "channels": 128, "skip_channels": 4, "metrics_every": 50,
+            "tv_weights": None,
+            "runs": {
+                "noise": {"kind": "noise", "steps": 3000, "snapshot_every": 100,
+                          "snapshot_steps": [300, 600, 2000, 6000]},
+                "meshgrid": {"kind": "meshgrid", "steps": 3000, "snapshot_every": 100,
+                             "snapshot_steps": [1000, 1400, 2600, 10300]},
+            },
+        },
     },
 }
 
