@@ -71,8 +71,15 @@ BUGS: dict[str, tuple[str, str, str]] = {
         "return torch.full((n1, n1), h, dtype=like.dtype, device=like.device)"),
     "interior: crops the first axis only": (
         "regularity.py", "return u[..., k : N - k, k : M - k]", "return u[..., k : N - k, :]"),
+    # batch normalisation, the image measures and the deep image prior
+    "batchnorm: plain pixel mean instead of the cell/node weights": (
+        "batchnorm.py", "mean = (u * w).sum(axis=(0, 2, 3)) / total", "mean = u.mean(axis=(0, 2, 3))"),
+    "edges: 90% crossing not interpolated": (
+        "edges.py", "x_hi = _crossing(q, hi - 1, high) if q[hi - 1] < high else float(hi)", "x_hi = float(hi)"),
+    "dip: weight norm over conv weights only": (
+        "dip.py", 'params = list(_check_net(net).parameters()) if which == "all" else _conv_weights(net)',
+        "params = _conv_weights(net)"),
 }
-
 TESTS = ["tests", "--ignore=tests/test_site.py", "--ignore=tests/test_colab_setup.py",
          "--ignore=tests/test_notebooks.py", "--ignore=tests/test_prose.py",
          "--ignore=tests/test_originality.py"]
