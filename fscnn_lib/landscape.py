@@ -302,7 +302,8 @@ def energy_slice(nets: Sequence[FsCNN], h: float, inputs: torch.Tensor, targets:
     Parameters
     ----------
     nets : list of 2 or 3 FsCNN
-        Same architecture; kernels :math:`PC_h` at ``h``.
+        Same architecture (channels, half widths, parameter shapes, the same activation
+        object, skips, batch norm); kernels :math:`PC_h` at ``h``.
     h, inputs, targets, lam, nu, energy_kwargs
         As in :func:`~fscnn_lib.training.training_energy`.
     s, t
@@ -331,9 +332,17 @@ def energy_slice(nets: Sequence[FsCNN], h: float, inputs: torch.Tensor, targets:
     for k, n in enumerate(nets):
         _check_net(n, f"nets[{k}]")
     vecs = [_vector(n) for n in nets]
-    if any(v.shape != vecs[0].shape for v in vecs) or any(n.channels != nets[0].channels for n in nets):
-        raise ValueError("the networks must share one architecture (channels and kernel arrays), got "
-                         f"parameter counts {[int(v.numel()) for v in vecs]}")
+    ref = nets[0]
+    shapes = [[tuple(q.shape) for q in n.parameters()] for n in nets]
+    for k, n in enumerate(nets[1:], start=1):
+        if (shapes[k] != shapes[0] or n.channels != ref.channels or n.half_widths != ref.half_widths
+                or n.activation is not ref.activation or n.skips != ref.skips
+                or n.batch_norm != ref.batch_norm):
+            raise ValueError("the networks must share one architecture (channels, half widths, parameter "
+                             f"shapes, activation, skips, batch norm); nets[{k}] differs from nets[0]: "
+                             f"channels {n.channels} vs {ref.channels}, half widths {n.half_widths} vs "
+                             f"{ref.half_widths}, parameter counts {int(vecs[k].numel())} vs "
+                             f"{int(vecs[0].numel())}")
     work = copy.deepcopy(nets[0])
     params = list(work.parameters())
 

@@ -144,14 +144,20 @@ def test_segment_barrier_convex_and_double_well():
     assert_allclose(segment_barrier([0.0, 3.0, 1.0]), 2.0)
 
 
-def test_the_minimisers_of_a_symmetric_energy_form_a_non_convex_set():
-    # tanh network: theta and its sign-flipped copy have the same energy; the segment
-    # between them switches a channel off at its midpoint
+def test_segment_to_a_sign_flipped_copy_is_symmetric_and_switches_the_channel_off():
+    """Prop. (hidden-channel symmetries): equal end values, a mirror-symmetric profile, and at
+    the midpoint the network with channel 0 switched off, built here by hand."""
     net = _net((1, 2, 1), seed=4)
     flip = permute_hidden(net, [0, 1], signs=[-1, 1])
     line = energy_slice([net, flip], H, U, Y, np.linspace(0, 1, 11), lam=0.3, nu=0.2)
     assert_allclose(line[-1], line[0], rtol=1e-14)
     assert_allclose(line[::-1], line, rtol=1e-13)                               # symmetric profile
+    k0, k1 = (net.coarse_kernels[str(l)].detach().clone() for l in (0, 1))
+    b0, b1 = (b.detach().clone() for b in net.biases)
+    k0[0], k1[:, 0], b0[0] = 0.0, 0.0, 0.0
+    off = fl.FsCNN([k0, k1], [0.125, 0.125], biases=[b0, b1], activation=torch.tanh)
+    assert_allclose(line[5], _energy(off), rtol=1e-13)
+    assert abs(line[5] - line[0]) > 1e-3                                        # and it differs
 
 
 # --------------------------------------------------------------------------- validation
@@ -228,6 +234,12 @@ def test_energy_slice_validation():
         energy_slice([a, "b"], H, U, Y, [0.0], lam=0.1, nu=0.1)
     with pytest.raises(ValueError, match="share one architecture"):
         energy_slice([a, _net((1, 2, 1))], H, U, Y, [0.0], lam=0.1, nu=0.1)
+    # same parameter shapes, different Sigma_l (2 coarse pixels each): would be misread
+    wide = fl.FsCNN.random([1, 3, 1], [0.25, 0.25], coarse=2, seed=1, activation=torch.tanh)
+    with pytest.raises(ValueError, match=r"half widths \(0\.25, 0\.25\) vs \(0\.125, 0\.125\)"):
+        energy_slice([a, wide], H, U, Y, [0.0], lam=0.1, nu=0.1)
+    with pytest.raises(ValueError, match=r"nets\[1\] differs"):
+        energy_slice([a, _net(act=torch.relu, seed=1)], H, U, Y, [0.0], lam=0.1, nu=0.1)
     with pytest.raises(ValueError, match="give the coordinates t"):
         energy_slice([a, b, a], H, U, Y, [0.0], lam=0.1, nu=0.1)
     with pytest.raises(ValueError, match="t must be None"):
