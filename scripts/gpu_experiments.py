@@ -11,7 +11,9 @@ minutes per command; the default leaves a margin):
    steps, and stops early (``fit_dip(time_limit=...)``) when it runs out; the JSON says how
    far each got. The experiment is saved after every run, so a killed script still leaves
    the runs that finished;
-3. (placeholder) ``--unet``: the U-net experiment of a later chapter, not written yet.
+3. with ``--unet``: the end-to-end U-net across resolutions of chapter 11
+   (``run_unet``, sizes ``fl.budget_sizes("full")["unet"]``, about 5 minutes on its own;
+   it writes ``unet_full.json`` after every run).
 
 Files written under ``$OUT`` (or ``--out``), at most five:
 
@@ -160,9 +162,35 @@ def figures(exp, out: Path) -> None:
     plt.close(fig)
 
 
+# ----------------------------------------------------------------------------- U-net (S3-E2E)
 def run_unet(args, out: Path) -> None:
-    """Placeholder for the end-to-end U-net experiment across resolutions (a later chapter)."""
-    print("# --unet: the U-net experiment is not part of this script yet (S3-E2E chapter)")
+    """The end-to-end U-net across resolutions (chapter 11): writes ``unet_full.json``.
+
+    Sizes from ``fl.budget_sizes("full")["unet"]`` (``--tiny``: a CPU try-out at toy sizes).
+    Each run stops at its ``time_limit`` (about 4.5 minutes in all for the full sizes, plus
+    rendering); the experiment is saved after every run, so a killed script keeps the runs
+    that finished. The JSON records how many steps each run did.
+    """
+    sizes = copy.deepcopy(fl.budget_sizes("full")["unet"])
+    if args.tiny:
+        sizes.update(n1=16, s_values=[1, 2], weight_decays=[0.0, 0.1], train=16, test=16, fine=32,
+                     channels=[4, 8], steps=[6, 3], batch=4, time_limit=None, half_width=0.12)
+    sizes["seed"] = args.seed
+    device = torch.device(args.device)
+    prov = provenance(args, device, sys.argv[1:])
+    t0 = time.perf_counter()
+
+    def save(exp) -> None:
+        exp.provenance = dict(prov, seconds=round(time.perf_counter() - t0, 1))
+        fl.save_unet_experiment(str(out / "unet_full.json"), exp)
+
+    print(f"# U-net runs: {json.dumps(sizes)}", flush=True)
+    exp = fl.run_unet_experiment(sizes, device=device, callback=save, progress=True)
+    for wd in sizes["weight_decays"]:
+        print(f"# U-net wd={wd:g}: widths {[round(exp.width(s, wd), 3) for s in sizes['s_values']]} "
+              f"(pixels of s = 1), gamma {exp.gamma(wd):.3f}", flush=True)
+    print(f"# U-net clean widths {[round(exp.width(s), 3) for s in sizes['s_values']]}, "
+          f"gamma {exp.gamma():.3f}; {time.perf_counter() - t0:.1f} s", flush=True)
 
 
 def main(argv=None) -> int:
@@ -178,7 +206,7 @@ def main(argv=None) -> int:
     parser.add_argument("--side", type=int, default=128, help="side of the stored snapshots")
     parser.add_argument("--no-bench", action="store_true")
     parser.add_argument("--compile", action="store_true", help="benchmark torch.compile too")
-    parser.add_argument("--unet", action="store_true", help="placeholder for the U-net chapter")
+    parser.add_argument("--unet", action="store_true", help="also run the U-net experiment (chapter 11)")
     args = parser.parse_args(argv)
     args.noise_steps = args.noise_steps or (30 if args.tiny else 6000)
     args.meshgrid_steps = args.meshgrid_steps or (40 if args.tiny else 10300)
