@@ -35,6 +35,7 @@ from .training import *  # noqa: F401,F403
 from .landscape import *  # noqa: F401,F403
 from .dip import *  # noqa: F401,F403
 from .dip_fit import *  # noqa: F401,F403
+from .unet import *  # noqa: F401,F403
 from .plotting import *  # noqa: F401,F403
 from .widgets import *  # noqa: F401,F403
 

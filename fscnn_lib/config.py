@@ -47,11 +47,23 @@ BUDGETS: dict[str, dict[str, object]] = {
             "scales": 4, "channels": 32, "skip_channels": 4, "metrics_every": 25,
             "tv_weights": None,
             "runs": {
-                "noise": {"kind": "noise", "steps": 2500, "snapshot_every": 100},
-                "meshgrid": {"kind": "meshgrid", "steps": 3500, "snapshot_every": 100},
+                "noise": {"kind": "noise", "steps": 2000, "snapshot_every": 25},
+                "meshgrid": {"kind": "meshgrid", "steps": 2900, "snapshot_every": 25},
+                "noise_wd4": {"kind": "noise", "steps": 1500, "weight_decay": 1e-4,
+                              "snapshot_every": 100},
                 "noise_wd": {"kind": "noise", "steps": 1500, "weight_decay": 1e-3,
                              "snapshot_every": 100},
             },
+            # extra seeds of the noise run, for the run-to-run spread of the peak PSNR
+            "seed_runs": {"seeds": [1, 2], "steps": 800},
+        },
+        # end-to-end U-net across resolutions (fscnn_lib.unet.run_unet_experiment)
+        "unet": {
+            "n1": 32, "s_values": [1, 2, 3], "weight_decays": [0.0, 1e-3, 1e-1],
+            "train": 256, "test": 96, "fine": 384, "noise": 0.07, "channels": [8, 16],
+            "batch_norm": False, "batch": 4, "steps": [1400, 160, 90], "lr": [3e-3, 1e-3, 1e-3],
+            "warm_start": True, "seed": 0, "half_width": 0.15, "min_contrast": 0.25,
+            "method": "direct", "window": 0.5, "time_limit": None,
         },
     },
     "full": {
@@ -71,6 +83,14 @@ BUDGETS: dict[str, dict[str, object]] = {
                 "meshgrid": {"kind": "meshgrid", "steps": 3000, "snapshot_every": 100,
                              "snapshot_steps": [1000, 1400, 2600, 10300]},
             },
+        },
+        # end-to-end U-net: the authors' setting scaled down to a few GPU minutes
+        "unet": {
+            "n1": 128, "s_values": [1, 2, 3], "weight_decays": [0.0, 1e-3, 1e-2, 1e-1],
+            "train": 2000, "test": 200, "fine": 768, "noise": 0.07, "channels": [16, 32, 64, 128],
+            "batch_norm": True, "batch": 32, "steps": [4000, 1500, 1500], "lr": [1e-3, 3e-4, 3e-4],
+            "warm_start": True, "seed": 0, "half_width": 0.1, "min_contrast": 0.25,
+            "method": "direct", "window": 0.2, "time_limit": [30.0, 15.0, 25.0],
         },
     },
 }
