@@ -45,6 +45,7 @@ execute: venv
 # Build from the stored outputs (execute_notebooks is "off" in _config.yml): warnings are
 # errors. A change to the static inputs forces --all, since Sphinx does not recopy them.
 build-book: vendor
+	$(PY) scripts/make_status.py
 	@all=""; if [ ! -f _build/.site-stamp ] || [ -n "$$(find $(SITE_INPUTS) vendor_cache/static -newer _build/.site-stamp 2>/dev/null | head -n1)" ]; then all="--all"; fi; \
 	echo "$(JB) build . $$all -W -n --keep-going"; \
 	start=$$(date +%s); \

@@ -15,7 +15,9 @@ Usage (from the repository root)::
 Each executed notebook records in its metadata (``metadata.fscnn.source_hash``) a hash
 of its code cells and of every ``fscnn_lib/*.py`` source; ``--if-stale`` re-executes only
 the notebooks whose stored hash differs from the current one, and the test suite checks
-that the stored outputs are fresh for the committed code.
+that the stored outputs are fresh for the committed code. It also records the run
+(``metadata.fscnn.run``: seconds, date, machine, package versions), from which
+``scripts/make_status.py`` generates the book's status page.
 """
 
 from __future__ import annotations
@@ -86,6 +88,27 @@ def _clean(nb: nbformat.NotebookNode) -> None:
     nb.metadata.pop("papermill", None)
 
 
+def run_record(seconds: float) -> dict:
+    """When, where and with what a notebook ran: the status page (``book/status.md``,
+    written by ``scripts/make_status.py``) is generated from these records."""
+    import platform
+    from datetime import datetime, timezone
+    from importlib import metadata
+
+    versions = {"python": platform.python_version()}
+    for dist in ("torch", "numpy", "scipy", "matplotlib", "ipywidgets", "scikit-image", "sympy"):
+        try:
+            versions[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            versions[dist] = None
+    return {
+        "seconds": round(seconds, 1),
+        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d"),
+        "machine": f"{platform.machine()}, {len(os.sched_getaffinity(0))} CPU cores, {platform.system()}",
+        "versions": versions,
+    }
+
+
 def execute(path: Path, timeout: int) -> float:
     """Execute one notebook in place (cwd ``notebooks/``, quick budget); return seconds."""
     from nbclient import NotebookClient
@@ -104,7 +127,8 @@ def execute(path: Path, timeout: int) -> float:
     client.execute()
     seconds = time.perf_counter() - start
     _clean(nb)
-    nb.metadata["fscnn"] = {"source_hash": source_hash(nb), "budget": BUDGET}
+    nb.metadata["fscnn"] = {"source_hash": source_hash(nb), "budget": BUDGET,
+                            "run": run_record(seconds)}
     nbformat.validate(nb)
     nbformat.write(nb, path)
     return seconds
