@@ -232,6 +232,7 @@ def stack_explorer(
     dpi: float = 80,
     initial: int = 0,
     width: str | None = None,
+    alt: str | None = None,
 ):
     """A slider over precomputed figures that also works in the static book (no kernel).
 
@@ -262,6 +263,12 @@ def stack_explorer(
         Index of the frame shown first (default 0).
     width : str, optional
         CSS width of the slider, e.g. ``"420px"``.
+    alt : str, optional
+        What the figures show, in words, for readers who cannot see them (e.g.
+        ``"Profile of the output along x2 = 1/2"``). It is stored as the slider's
+        tooltip; the book's viewer (book/_assets/widget-viewer.js) gives each frame the
+        alt text ``"<alt>; frame 2 of 8, h = 1/64"`` (without ``alt``: ``"Explorer frame
+        2 of 8, h = 1/64"``, from the slider's description and label).
 
     Returns
     -------
@@ -272,11 +279,11 @@ def stack_explorer(
     ------
     TypeError
         If ``make_figure`` is not callable or returns no Figure, ``values`` is not a
-        sequence, ``description`` is not a str, ``readout`` has a wrong type, or ``initial``
-        is not an int.
+        sequence, ``description`` or ``alt`` is not a str, ``readout`` has a wrong type, or
+        ``initial`` is not an int.
     ValueError
         If ``values`` is empty or too long, labels collide, ``dpi`` is out of range or
-        ``initial`` is not a valid index.
+        ``initial`` is not a valid index, or ``alt`` is empty.
 
     Examples
     --------
@@ -296,12 +303,24 @@ def stack_explorer(
         raise ValueError(f"initial must be an index into values, 0 <= initial < {len(values)}, got {initial}")
     if width is not None and not isinstance(width, str):
         raise TypeError(f"width must be a CSS width str such as '420px' or None, got {type(width).__name__}")
+    if alt is not None and not isinstance(alt, str):
+        raise TypeError(f"alt must be a str describing the figures or None, got {type(alt).__name__}")
+    if alt is not None and not alt.strip():
+        raise ValueError("alt must describe the figures in words, got an empty string")
 
     import ipywidgets as widgets
 
     frames = render_frames(make_figure, values, dpi=dpi)
     images = [widgets.Image(value=png, format="png") for png in frames]
     stack = widgets.Stack(children=images, selected_index=int(initial))
+    # The description of the figures travels as the slider's tooltip: @jupyter-widgets'
+    # html-manager (the book's fallback renderer) accepts a tooltip on a slider but fails
+    # to draw an Image, Stack or Box that has one. ipywidgets 7 (Colab) calls it
+    # description_tooltip.
+    tip = {}
+    if alt is not None:
+        key = "tooltip" if "tooltip" in widgets.SelectionSlider.class_trait_names() else "description_tooltip"
+        tip = {key: alt.strip()}
     slider = widgets.SelectionSlider(
         options=list(zip(labels, range(len(values)))),
         index=int(initial),
@@ -309,6 +328,7 @@ def stack_explorer(
         continuous_update=True,
         style={"description_width": "initial"},
         layout=widgets.Layout(width=width) if width else widgets.Layout(),
+        **tip,
     )
     # In the browser (live or static): the front end moves the Stack itself.
     widgets.jslink((slider, "index"), (stack, "selected_index"))

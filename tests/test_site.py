@@ -599,3 +599,180 @@ def test_chapter_fallback_html_manager(visit):
     errors = [c for c in visit.console
               if not any(p.search(c) for p in HARMLESS_CONSOLE) and "Failed to load resource" not in c]
     assert not errors, errors
+
+
+# ------------------------------------------------ the reader's comforts
+
+#: An alt text that is a file name or a path (Sphinx's default alt is the image's URI),
+#: or the viewer's last-resort phrase, describes nothing.
+_FILE_LIKE_ALT = re.compile(r"\.(png|jpe?g|gif|svg|webp)\b|^[\w./-]*/[\w./-]*$|^Explorer frame$", re.I)
+
+
+def _open_rendered(v: Visit, rel: str) -> None:
+    """Load a page and wait only for its widgets (the images they draw), not for MathJax."""
+    page = v.page
+    page.goto(v.base + rel, wait_until="load")
+    if page.evaluate(f"() => document.querySelectorAll('{VIEW_SCRIPT}').length"):
+        page.wait_for_function(
+            "() => document.documentElement.getAttribute('data-fscnn-widgets') === 'rendered'",
+            timeout=20_000)
+
+
+@pytest.mark.parametrize("rel", PAGES or ["<no site built>"])
+def test_every_image_has_alt_text(visit, rel):
+    """Every <img> of the page, figures and explorer frames (hidden ones included), has an
+    alt text that describes it: not empty, not a file name or path, not the generic phrase."""
+    _require_site()
+    if re.search(r'http-equiv="refresh"', (SITE / rel).read_text(encoding="utf-8"), re.I):
+        return  # a redirect stub (test_page checks its target)
+    _open_rendered(visit, rel)
+    images = visit.page.evaluate(
+        "() => [...document.images].map(i => [i.getAttribute('alt'), i.getAttribute('src') || ''])")
+    bad = []
+    for alt, src in images:
+        name = src.split("?")[0].rsplit("/", 1)[-1]
+        if alt is None or not alt.strip() or _FILE_LIKE_ALT.search(alt.strip()) or (name and name in alt):
+            bad.append((alt, src[:60]))
+    n_frames = visit.page.locator("img.fscnn-widget-image").count()
+    print(f"{rel}: {len(images)} images ({n_frames} explorer frames), all described" if not bad else "")
+    assert not bad, f"{rel}: images without a describing alt text: {bad[:5]}"
+    if rel.startswith("notebooks/"):
+        assert len(images) >= 2, f"{rel}: a chapter with {len(images)} images? (the check saw no figures)"
+
+
+def _luminance(rgb):
+    """WCAG relative luminance of sRGB values in 0..255 (any array shape, last axis RGB)."""
+    import numpy as np
+
+    c = np.asarray(rgb, dtype=float)[..., :3] / 255.0
+    lin = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    return lin @ np.array([0.2126, 0.7152, 0.0722])
+
+
+def _contrast(png: bytes) -> dict:
+    """Readability of a screenshot of one figure: the luminance of its outer ring (the
+    ground around the axes), of its darkest ink (the 1st percentile: axes, labels, lines),
+    its 1st-to-99th percentile spread, its 5th and 95th percentiles (reported only: a
+    line plot has under 5 % ink) and the WCAG contrast ratio ground : ink."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    lum = _luminance(np.asarray(Image.open(io.BytesIO(png)).convert("RGB")))
+    ring = np.concatenate([lum[:3].ravel(), lum[-3:].ravel(), lum[:, :3].ravel(), lum[:, -3:].ravel()])
+    ground, ink = float(np.median(ring)), float(np.percentile(lum, 1))
+    return {"ground": ground, "ink": ink, "spread": float(np.percentile(lum, 99)) - ink,
+            "p5": float(np.percentile(lum, 5)), "p95": float(np.percentile(lum, 95)),
+            "ratio": (ground + 0.05) / (ink + 0.05)}
+
+
+#: A figure is readable when the ground around its axes is light and its ink contrasts
+#: with it at least as WCAG asks of normal text (4.5:1), and the luminance spread between
+#: the 1st and 99th percentiles must be wide. (Measured: ground 1.00 light and 0.71 dark,
+#: the theme dims images by brightness 0.8, contrast 1.2; a transparent figure on the bare
+#: dark page: ground 0.01, ratio about 1.)
+MIN_GROUND_LUMINANCE = 0.5
+MIN_CONTRAST_RATIO = 4.5
+MIN_SPREAD = 0.4
+CONTRAST_PAGES = ["notebooks/01_images_edges.html", "notebooks/04_sobolev_toolkit.html",
+                  "notebooks/08_resolution_limit.html", "notebooks/12_batch_norm.html"]
+
+
+def _readable(m: dict) -> bool:
+    return (m["ground"] > MIN_GROUND_LUMINANCE and m["ratio"] >= MIN_CONTRAST_RATIO
+            and m["spread"] > MIN_SPREAD)
+
+
+def _transparent_figure_png() -> str:
+    """A line plot saved with a transparent background, as a data: URL (black ink)."""
+    import base64
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(4, 2.5), dpi=80)
+    ax.plot([0, 1, 2, 3], [0, 1, 0, 2], "k", lw=2)
+    ax.set_title("a transparent figure"), ax.set_xlabel("x")
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", transparent=True)
+    plt.close(fig)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+@pytest.mark.parametrize("rel", [p for p in CONTRAST_PAGES if p in PAGES] or ["<no chapters built>"])
+def test_figure_contrast_in_both_themes(visit, rel):
+    """The first figure of the chapter and the first frame of its first explorer, each
+    screenshotted in the light and in the dark theme
+    (pydata-sphinx-theme's localStorage "mode"/"theme", read by book/_templates/layout.html):
+    the ground around its axes stays light and its ink contrasts with it in both. Controls in
+    the dark theme: a figure with a transparent background put straight on the page fails
+    the same measure, and put in a notebook output (book/_assets/fscnn-figures.css) passes."""
+    _require_site()
+    page = visit.page
+    measured = {}
+    for theme in ("light", "dark"):
+        page.goto(visit.base + rel, wait_until="load")
+        page.evaluate("t => { localStorage.setItem('mode', t); localStorage.setItem('theme', t); }", theme)
+        _open(visit, rel)  # reload: the layout reads the theme before the page paints
+        assert page.evaluate("() => document.documentElement.dataset.theme") == theme
+        page_ground = _luminance(page.evaluate(
+            "() => getComputedStyle(document.body).backgroundColor.match(/\\d+/g).slice(0, 3).map(Number)"))
+        assert (page_ground > 0.5) == (theme == "light"), f"{rel}: the {theme} theme did not apply"
+        figure = page.locator(".cell_output img").first
+        figure.scroll_into_view_if_needed()
+        measured[theme] = m = _contrast(figure.screenshot(animations="disabled"))
+        print(f"{rel} [{theme}] page ground {float(page_ground):.3f}; figure ground {m['ground']:.3f}, "
+              f"ink {m['ink']:.3f}, spread {m['spread']:.3f}, p5 {m['p5']:.3f}, p95 {m['p95']:.3f}, "
+              f"ratio {m['ratio']:.1f}:1")
+        frames = page.locator("img.fscnn-widget-image:visible")
+        if frames.count():  # the frame an explorer shows first
+            frames.first.scroll_into_view_if_needed()
+            measured[f"{theme}, explorer frame"] = m = _contrast(frames.first.screenshot(animations="disabled"))
+            print(f"{rel} [{theme}] explorer frame: ground {m['ground']:.3f}, ink {m['ink']:.3f}, "
+                  f"spread {m['spread']:.3f}, ratio {m['ratio']:.1f}:1")
+    for theme, m in measured.items():
+        assert _readable(m), f"{rel}: the figure is hard to read in the {theme} theme: {m}"
+
+    # Controls (dark theme): the same measure fails a transparent figure on the bare page and
+    # passes it inside a notebook output, where the sheet gives it a white ground.
+    page.evaluate("""src => {
+        for (const [id, parent] of [['bare', document.body],
+                                     ['styled', document.querySelector('.cell_output')]]) {
+            const img = document.createElement('img');
+            img.id = 'fscnn-control-' + id; img.src = src; img.alt = 'control';
+            img.style.display = 'block';
+            parent.appendChild(img);
+        }}""", _transparent_figure_png())
+    page.wait_for_function("() => [...document.querySelectorAll('[id^=fscnn-control-]')].every(i => i.complete)")
+    for which, want in (("bare", False), ("styled", True)):
+        control = page.locator(f"#fscnn-control-{which}")
+        control.scroll_into_view_if_needed()
+        m = _contrast(control.screenshot(animations="disabled"))
+        print(f"{rel} [dark] transparent figure, {which}: ground {m['ground']:.3f}, ink {m['ink']:.3f}, "
+              f"spread {m['spread']:.3f}, ratio {m['ratio']:.1f}:1")
+        assert _readable(m) == want, f"{rel}: transparent control figure ({which}) measured {m}"
+
+
+def test_search_finds_theorem_offline(visit):
+    """The search page, opened as search.html?q=Theorem+3.6, lists the chapter that states
+    Theorem 3.6 (08_resolution_limit), with every request served by the site itself."""
+    _require_site()
+    page = visit.page
+    page.goto(visit.base + "search.html?q=Theorem+3.6", wait_until="load")
+    page.wait_for_function(
+        "() => { const s = document.querySelector('#search-results .search-summary');"
+        " return s && /found|did not match/i.test(s.textContent); }", timeout=30_000)
+    hits = page.evaluate(
+        "() => [...document.querySelectorAll('#search-results ul.search li a')].map(a => a.getAttribute('href'))")
+    summary = page.locator("#search-results .search-summary").text_content()
+    print(f"search 'Theorem 3.6': {summary.strip()} first: {hits[:5]}")
+    assert any("08_resolution_limit" in h for h in hits), f"Theorem 3.6's chapter not found: {hits}"
+    page.wait_for_load_state("networkidle")
+    assert not visit.external, f"the search requested non-local URLs: {visit.external}"
+    assert any(u.split("?")[0].endswith("searchindex.js") for u in visit.local), "searchindex.js was not loaded"
+    assert not [f for f in visit.failed if not HARMLESS_404.search(f[1])], visit.failed
+    assert not visit.console, visit.console

@@ -11,6 +11,8 @@
  *    (fscnn_lib.widgets.stack_explorer: a slider tied to a Stack of images by jslink) and a
  *    few more (boxes, Tab/Accordion, sliders, Dropdown, Label/HTML, Output), and runs
  *    jslink/jsdlink in the browser, so moving a slider changes the frame with no kernel.
+ *    Every frame gets an alt text naming the frame and the slider setting that shows it,
+ *    after stack_explorer's `alt` description when there is one (imageAlt below).
  *    The official @jupyter-widgets/html-manager weighs 1.6 to 4.4 MB; with the theme and
  *    MathJax it would break the book's 3 MB page budget, so pages whose widgets are all
  *    supported never load it (nor require.js).
@@ -190,6 +192,81 @@
     return value.toFixed(Math.min(decimals, 10));
   }
 
+  /* ------------------------------------------------------------ alt text */
+
+  /* A widget label as plain words for alt text: "\\(\\varepsilon\\)" -> "ε". */
+  var GREEK = {
+    alpha: "α", beta: "β", gamma: "γ", delta: "δ", epsilon: "ε", varepsilon: "ε",
+    lambda: "λ", mu: "μ", nu: "ν", rho: "ρ", sigma: "σ", tau: "τ", theta: "θ",
+  };
+  function plainText(text) {
+    return String(text || "")
+      .replace(/\\[()\[\]]|\$/g, "")
+      .replace(/\\([A-Za-z]+)/g, function (_, name) {
+        return GREEK[name] || name;
+      })
+      .replace(/[{}]/g, "")
+      .trim();
+  }
+
+  /* "h: 1/16" for the frame a selector shows at position `i`, read off the control
+   * (slider, dropdown) whose `attr` is linked to the selector's selected_index. */
+  function choiceText(control, attr, i) {
+    var s = control.state;
+    var labels = s._options_labels;
+    var value = attr === "index" && labels ? labels[i] : i;
+    var label = value === undefined ? String(i) : String(value);
+    var name = plainText(s.description);
+    if (!name || label.replace(/\s+/g, "").indexOf(name.replace(/\s+/g, "") + "=") === 0) {
+      return label; // "h = 1/32", not "h: h = 1/32"
+    }
+    return label.indexOf("=") >= 0 ? name + ": " + label : name + " = " + label;
+  }
+
+  /* The alt text of each image that is a child of a Stack, Tab or Accordion tied to a
+   * control by jslink/jsdlink (fscnn_lib.widgets.stack_explorer): what the figures show
+   * (the control's tooltip, stack_explorer's `alt`), which frame of how many, and the
+   * control's value that shows it. Computed once per store. */
+  function frameAlts(store) {
+    if (store.frameAlts) {
+      return store.frameAlts;
+    }
+    var alts = (store.frameAlts = {});
+    Object.keys(store.models).forEach(function (id) {
+      var link = store.models[id];
+      if (link.name !== "LinkModel" && link.name !== "DirectionalLinkModel") {
+        return;
+      }
+      var ends = [link.state.source || [], link.state.target || []];
+      for (var k = 0; k < 2; k++) {
+        var sel = store.get(ends[k][0]);
+        var ctl = store.get(ends[1 - k][0]);
+        if (!sel || !ctl || ends[k][1] !== "selected_index" ||
+            !/^(Stack|Tab|Accordion)Model$/.test(sel.name)) {
+          continue;
+        }
+        var children = sel.state.children || [];
+        children.forEach(function (ref, i) {
+          var child = store.get(ref);
+          if (child && child.name === "ImageModel" && !alts[child.id]) {
+            var what = plainText(ctl.state.tooltip || ctl.state.description_tooltip);
+            var frame = "frame " + (i + 1) + " of " + children.length + ", " +
+              choiceText(ctl, ends[1 - k][1], i);
+            alts[child.id] = what ? what + "; " + frame : "Explorer " + frame;
+          }
+        });
+      }
+    });
+    return alts;
+  }
+
+  /* An image's alt text: its own tooltip, else what the explorer shows, the frame and the
+   * control value that selects it, else a generic phrase (never empty). */
+  function imageAlt(store, model) {
+    return plainText(model.state.tooltip) || frameAlts(store)[model.id] ||
+      plainText(model.state.description) || "Explorer frame";
+  }
+
   /* -------------------------------------------------------------- views */
 
   var VIEWS = {};
@@ -254,7 +331,7 @@
 
   VIEWS.ImageModel = function (store, model) {
     var img = el("img", "widget-image fscnn-widget-image");
-    img.alt = model.state.description || "widget frame";
+    img.alt = imageAlt(store, model);
     function update(value) {
       var data = value && value.base64 !== undefined ? value.base64 : "";
       img.src = "data:image/" + (model.state.format || "png") + ";base64," + data;
@@ -391,6 +468,7 @@
         node.appendChild(el("pre", null, out.text));
       } else if (data["image/png"]) {
         var img = el("img");
+        img.alt = "Figure output of a widget";
         img.src = "data:image/png;base64," + data["image/png"];
         node.appendChild(img);
       } else if (data["text/plain"]) {
