@@ -36,7 +36,9 @@ from .landscape import *  # noqa: F401,F403
 from .dip import *  # noqa: F401,F403
 from .dip_fit import *  # noqa: F401,F403
 from .unet import *  # noqa: F401,F403
+from .keep_edges import *  # noqa: F401,F403
 from .plotting import *  # noqa: F401,F403
 from .widgets import *  # noqa: F401,F403
+from . import selfcheck  # noqa: F401  (fl.selfcheck.check, fl.selfcheck.exercises)
 
 __version__ = "0.1.0"

@@ -65,6 +65,15 @@ BUDGETS: dict[str, dict[str, object]] = {
             "warm_start": True, "seed": 0, "half_width": 0.15, "min_contrast": 0.25,
             "method": "direct", "window": 0.5, "time_limit": None,
         },
+        # what keeps edges (fscnn_lib.keep_edges.run_keep_edges_experiment), chapter 13
+        "keep_edges": {
+            "n1": 32, "s_values": [1, 2, 3], "train": 128, "test": 48, "fine": 384, "noise": 0.07,
+            "channels": [8], "batch": 4, "steps": [500, 80, 40], "lr": [3e-3, 1e-3, 1e-3],
+            "warm_start": True, "seed": 0, "half_width": 0.15, "min_contrast": 0.25,
+            "method": "direct", "time_limit": None, "hidden": 16, "flat_margin": 0.05,
+            "variants": ["none", "l2", "l1", "spectral", "tv", "residual", "pixel_head"],
+            "strengths": {"l2": 1e-3, "l1": 2e-4, "spectral": 2.0, "tv": 1e-3},
+        },
     },
     "full": {
         "h_exponents": (5, 6, 7, 8, 9, 10),
@@ -79,9 +88,9 @@ BUDGETS: dict[str, dict[str, object]] = {
             "tv_weights": None,
             "runs": {
                 "noise": {"kind": "noise", "steps": 3000, "snapshot_every": 100,
-                          "snapshot_steps": [300, 600, 2000, 6000]},
+                          "snapshot_steps": [300, 600, 2000]},
                 "meshgrid": {"kind": "meshgrid", "steps": 3000, "snapshot_every": 100,
-                             "snapshot_steps": [1000, 1400, 2600, 10300]},
+                             "snapshot_steps": [1000, 1400, 2600]},
             },
         },
         # end-to-end U-net: the authors' setting scaled down to a few GPU minutes
@@ -91,6 +100,15 @@ BUDGETS: dict[str, dict[str, object]] = {
             "batch_norm": True, "batch": 32, "steps": [4000, 1500, 1500], "lr": [1e-3, 3e-4, 3e-4],
             "warm_start": True, "seed": 0, "half_width": 0.1, "min_contrast": 0.25,
             "method": "direct", "window": 0.2, "time_limit": [30.0, 15.0, 25.0],
+        },
+        # what keeps edges: 7 variants x 3 resolutions, about 6 GPU minutes in all
+        "keep_edges": {
+            "n1": 64, "s_values": [1, 2, 3], "train": 1000, "test": 100, "fine": 768, "noise": 0.07,
+            "channels": [16, 32], "batch": 16, "steps": [3000, 1500, 1500], "lr": [2e-3, 5e-4, 5e-4],
+            "warm_start": True, "seed": 0, "half_width": 0.12, "min_contrast": 0.25,
+            "method": "direct", "time_limit": [15.0, 12.0, 20.0], "hidden": 16, "flat_margin": 0.04,
+            "variants": ["none", "l2", "l1", "spectral", "tv", "residual", "pixel_head"],
+            "strengths": {"l2": 1e-3, "l1": 2e-4, "spectral": 2.0, "tv": 1e-3},
         },
     },
 }

@@ -3,7 +3,7 @@ r"""The deep image prior's network, inputs and data (S3-DIP, Figure 1 of the pap
 The deep image prior (DIP) fits an *untrained* CNN :math:`NN(z,\theta)` with a fixed input
 :math:`z` to one corrupted image :math:`f`, by gradient steps on
 :math:`\|NN(z,\theta)-f\|^2`; stopped early, its output is a denoised image. The paper
-(Section 3.3, Figure 1) runs it with two inputs and reads the outputs through Theorem 2.7:
+(Section 3, Figure 1) runs it with two inputs and reads the outputs through Theorem 2.7:
 with kernels bounded in :math:`L^2`, the output should tend to a continuous function for
 the noise input and to a :math:`C^1` function for the smooth meshgrid input (a heuristic
 for the noise input, editor's note EN-28).
@@ -33,7 +33,8 @@ resolution study.
 
 References
 ----------
-.. [1] A. Habring, M. Holler, arXiv:2204.10588 (2022), Section 3.3, Figure 1 (S3-DIP,
+.. [1] A. Habring, M. Holler, arXiv:2204.10588 (2022),
+   Section 3 (paragraph "Application Examples"), Figure 1 (S3-DIP,
    S3-FIG1); editor's notes EN-22, EN-28.
 .. [2] D. Ulyanov, A. Vedaldi, V. Lempitsky, Deep image prior, CVPR 2018.
 """

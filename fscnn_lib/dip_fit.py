@@ -36,7 +36,8 @@ calls the same function with the full sizes).
 
 References
 ----------
-.. [1] A. Habring, M. Holler, arXiv:2204.10588 (2022), Section 3.3, Figure 1; EN-28.
+.. [1] A. Habring, M. Holler, arXiv:2204.10588 (2022),
+   Section 3 (paragraph "Application Examples"), Figure 1; EN-28.
 """
 
 from __future__ import annotations

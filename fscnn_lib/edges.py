@@ -37,7 +37,8 @@ is a wide edge, a small TV and little high-frequency energy.
 
 References
 ----------
-.. [1] A. Habring, M. Holler, arXiv:2204.10588 (2022), Section 3.3 and Figure 1
+.. [1] A. Habring, M. Holler, arXiv:2204.10588 (2022),
+   Section 3 (paragraph "Application Examples") and Figure 1
    (S3-DIP, S3-FIG1); editor's note EN-28.
 """
 

@@ -33,7 +33,8 @@ sequence with constant kernels).
 
 References
 ----------
-.. [1] A. Habring, M. Holler, arXiv:2204.10588 (2022), Section 3.2: (P_h), Lemma 3.12,
+.. [1] A. Habring, M. Holler, arXiv:2204.10588 (2022),
+   Section 3 (paragraph "Network Training"): (P_h), Lemma 3.12,
    Theorem 3.13; Remark 2.6 (channels).
 """
 

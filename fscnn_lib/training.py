@@ -25,7 +25,8 @@ product norm :math:`\|w\|_{p'}=\sum_l\|w^l\|_{L^{p'}(\Sigma_l)}` (not squared), 
 
 References
 ----------
-.. [1] A. Habring, M. Holler, arXiv:2204.10588 (2022), Section 3.2: (P_h), (P),
+.. [1] A. Habring, M. Holler, arXiv:2204.10588 (2022),
+   Section 3 (paragraph "Network Training"): (P_h), (P),
    Assumption 3.8, Example 3.9, Definition 3.10, Lemmas 3.11-3.12, Theorem 3.13;
    editor's notes EN-23..EN-27.
 """

@@ -3,29 +3,27 @@ r"""An end-to-end U-net whose kernels keep their physical size across resolution
 What Theorem 2.7 says about networks trained end to end (the end of the paper's Section 3),
 tested as its authors did: one U-net at several resolutions of the same scenes.
 
-* :func:`disc_scenes`, :func:`render_scenes`: sums of 5 discs on :math:`\Omega=(0,1)^2`,
-  centre, radius and grey value :math:`\sim N(0.5,0.5^2)`, as cell averages on one lattice
-  shared by all resolutions (block averaging the image at :math:`2n` gives the one at :math:`n`).
-* :class:`ScaledUNet`: at factor :math:`s` (images of :math:`n_1s` pixels) every kernel has
-  :math:`3s\times3s` entries (the last :math:`1\times1` becomes :math:`s\times s`), and every
-  convolution is :func:`~fscnn_lib.convolution.conv_channels` with :math:`h=1/s`: the
-  factor :math:`h^2=1/s^2` of eq. (8), lengths in pixels of the same level at :math:`s=1`.
-  Symmetric reflection padding (cell-aligned, EN-15), optional BN, ReLU, max pooling down,
-  bilinear upsampling up (``align_corners=False``, EN-11). An even :math:`3s` is padded
-  unequally, alternating within a level so that the half-cell shifts cancel; only the final
-  :math:`s\times s` layer keeps a shift of :math:`h/2` for even :math:`s`.
-* :func:`kernel_l2_norms`: :math:`\|w\|_{L^2}=h\|W\|_F=\|W\|_F/s` (EN-10), so a weight
-  decay :math:`\lambda/s^2` on the arrays is :math:`\frac\lambda2\sum_l\|w_l\|^2_{L^2}`, one
-  functional at every :math:`s` (problem :math:`(P_h)`).
-* :func:`scene_edges`, :func:`edge_widths`: 10-90 % rise distances (in physical units) of
-  profiles through the centres of isolated discs, located from the scene's geometry.
-* :func:`train_unet`, :func:`run_unet_experiment` (sizes from ``budget_sizes()["unet"]``),
-  :func:`save_unet_experiment`, :func:`load_unet_experiment`.
+* :func:`disc_scenes`, :func:`render_scenes`: sums of 5 discs on :math:`\Omega=(0,1)^2`, centre, radius and
+  grey value :math:`\sim N(0.5,0.5^2)`, as cell averages on one lattice shared by all resolutions (block
+  averaging the image at :math:`2n` gives the one at :math:`n`).
+* :class:`ScaledUNet`: at factor :math:`s` (images of :math:`n_1s` pixels) every kernel has :math:`3s\times3s`
+  entries (the last :math:`1\times1` becomes :math:`s\times s`), and every convolution is
+  :func:`~fscnn_lib.convolution.conv_channels` with :math:`h=1/s`: the factor :math:`h^2=1/s^2` of eq. (8),
+  lengths in pixels of the same level at :math:`s=1`. Symmetric reflection padding (cell-aligned, EN-15),
+  optional BN, ReLU, max pooling down, bilinear upsampling up (``align_corners=False``, EN-11). An even
+  :math:`3s` is padded unequally, alternating within a level so that the half-cell shifts cancel; only the
+  final :math:`s\times s` layer keeps a shift of :math:`h/2` for even :math:`s`.
+* :func:`kernel_l2_norms`: :math:`\|w\|_{L^2}=h\|W\|_F=\|W\|_F/s` (EN-10), so a weight decay
+  :math:`\lambda/s^2` on the arrays is :math:`\frac\lambda2\sum_l\|w_l\|^2_{L^2}`, one functional at every
+  :math:`s` (problem :math:`(P_h)`).
+* :func:`scene_edges`, :func:`edge_widths`: 10-90 % rise distances (in physical units) of profiles
+  through the centres of isolated discs, located from the scene's geometry.
+* :func:`train_unet`, :func:`run_unet_experiment` (sizes from ``budget_sizes()["unet"]``), save/load.
 
 References
 ----------
-.. [1] A. Habring, M. Holler, arXiv:2204.10588 (2022), end of Section 3, Theorems 2.7, 3.6,
-   3.13; editor's notes EN-10, EN-11, EN-15, EN-22, EN-28.
+.. [1] A. Habring, M. Holler, arXiv:2204.10588 (2022), end of Section 3, Theorems 2.7, 3.6, 3.13;
+   editor's notes EN-10, EN-11, EN-15, EN-22, EN-28.
 """
 
 from __future__ import annotations
@@ -77,11 +75,10 @@ def disc_scenes(count: int, *, discs: int = 5, seed: int) -> np.ndarray:
 def render_scenes(scenes: np.ndarray, n: int, *, fine: int, device: str | torch.device = "cpu") -> np.ndarray:
     r"""Cell averages of the scenes :math:`u=\sum_k c_k\chi_{B_{r_k}(x_k)}` on an ``n x n`` grid.
 
-    A pixel is the mean of :math:`u` at the centres of the ``(fine/n)^2`` cells of the
-    ``fine x fine`` lattice inside it (``n`` must divide ``fine``). The lattice does not depend
-    on ``n``, so ``render(2n)`` block-averaged by 2 is ``render(n)`` up to rounding; as
-    ``fine/n`` grows a pixel tends to the exact cell average. Computed in float64 with torch
-    on ``device``; returns a NumPy array ``(count, n, n)``.
+    A pixel is the mean of :math:`u` at the centres of the ``(fine/n)^2`` cells of the ``fine x fine``
+    lattice inside it (``n`` must divide ``fine``). The lattice does not depend on ``n``, so ``render(2n)``
+    block-averaged by 2 is ``render(n)`` up to rounding; as ``fine/n`` grows a pixel tends to the exact cell
+    average. Computed in float64 with torch on ``device``; returns a NumPy array ``(count, n, n)``.
 
     Examples
     --------
@@ -132,14 +129,13 @@ class _ScaledConv(nn.Module):
 class ScaledUNet(nn.Module):
     r"""A U-net whose kernels cover a fixed physical square at every resolution factor ``s``.
 
-    Levels :math:`l=0,\dots,L-1` with ``channels[l]`` channels each apply twice (conv
-    :math:`3s\times3s`, BN if ``batch_norm``, ReLU); max pooling by 2 between levels going
-    down, bilinear upsampling by 2 and concatenation with the skip going up; a final
-    :math:`s\times s` convolution (the :math:`1\times1` layer at :math:`s=1`) gives the
-    output. Every convolution computes :math:`h^2\sum` with :math:`h=1/s` (``method`` as in
-    :func:`~fscnn_lib.convolution.conv_channels`). Input sides must be divisible by
-    :math:`2^{L-1}`. The kernels are drawn at :math:`s=1` with ``seed`` (uniform, PyTorch's
-    fan-in bound) and refined: each entry becomes an :math:`s\times s` block, so at
+    Levels :math:`l=0,\dots,L-1` with ``channels[l]`` channels each apply twice (conv :math:`3s\times3s`, BN
+    if ``batch_norm``, ReLU); max pooling by 2 between levels going down, bilinear upsampling by 2 and
+    concatenation with the skip going up (all this is :meth:`features`); a final :math:`s\times s`
+    convolution (the :math:`1\times1` layer at :math:`s=1`) gives the output. Every convolution computes
+    :math:`h^2\sum` with :math:`h=1/s` (``method`` as in :func:`~fscnn_lib.convolution.conv_channels`).
+    Input sides must be divisible by :math:`2^{L-1}`. The kernels are drawn at :math:`s=1` with ``seed``
+    (uniform, PyTorch's fan-in bound) and refined: each entry becomes an :math:`s\times s` block, so at
     initialisation every ``s`` carries the same physical kernels.
 
     Examples
@@ -197,8 +193,8 @@ class ScaledUNet(nn.Module):
     def _unit(self, i: int, x: torch.Tensor) -> torch.Tensor:
         return F.relu(self.norms[i](self.convs[i](x)))
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Apply the network to a batch ``(B, in_channels, N, N)``."""
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """Everything but the last convolution, on a batch ``(B, in_channels, N, N)``."""
         check_array(x, "x", min_ndim=4)
         if x.ndim != 4 or x.shape[-1] % 2 ** (self.levels - 1) or x.shape[-2] % 2 ** (self.levels - 1):
             raise ValueError(f"x must have shape (B, C, N, M) with N, M divisible by "
@@ -214,7 +210,11 @@ class ScaledUNet(nn.Module):
             x = F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False)
             x = self._unit(i + 1, self._unit(i, torch.cat([skip, x], dim=1)))
             i += 2
-        return self.convs[i](x)
+        return x
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Apply the network to a batch ``(B, in_channels, N, N)``."""
+        return self.convs[-1](self.features(x))
 
 
 def kernel_l2_norms(net: ScaledUNet) -> torch.Tensor:
@@ -246,10 +246,10 @@ def scene_edges(scenes: np.ndarray, *, half_width: float = 0.15, min_contrast: f
                 gap: float = 0.05, coarse: int = 32) -> list[Edge]:
     r"""The isolated disc boundaries of the scenes, from their geometry alone.
 
-    A crossing qualifies when its profile, the segment of half-length ``half_width`` around
-    it (on lines up to half a ``coarse`` pixel from the centre), stays ``gap`` inside the image
-    and away from every other circle, misses the disc's far side, and :math:`|c|\ge`
-    ``min_contrast``: the clean image is then constant on both halves of the profile.
+    A crossing qualifies when its profile, the segment of half-length ``half_width`` around it (on lines up
+    to half a ``coarse`` pixel from the centre), stays ``gap`` inside the image and away from every other
+    circle, misses the disc's far side, and :math:`|c|\ge` ``min_contrast``: the clean image is then
+    constant on both halves of the profile.
 
     Examples
     --------
@@ -277,11 +277,10 @@ def scene_edges(scenes: np.ndarray, *, half_width: float = 0.15, min_contrast: f
 def edge_widths(images: object, edges: list[Edge], *, half_width: float = 0.15) -> np.ndarray:
     r"""The 10-90 % rise distance of each edge's profile, in units of the image side.
 
-    ``images``: the scenes at :math:`n\times n` pixels (:math:`h=1/n`). The profile is read on
-    the pixel row (or column) nearest the disc centre, within ``half_width`` of that line's
-    boundary point; its plateaus are its means at distances ``half_width/2`` to
-    ``half_width``; the width is :func:`fscnn_lib.edges.edge_width` times :math:`h` (``nan``
-    where a level is never crossed).
+    ``images``: the scenes at :math:`n\times n` pixels (:math:`h=1/n`). The profile is read on the pixel row
+    (or column) nearest the disc centre, within ``half_width`` of that line's boundary point; its plateaus are
+    its means at distances ``half_width/2`` to ``half_width``; the width is :func:`fscnn_lib.edges.edge_width`
+    times :math:`h` (``nan`` where a level is never crossed).
 
     Examples
     --------
@@ -320,27 +319,29 @@ def edge_widths(images: object, edges: list[Edge], *, half_width: float = 0.15) 
 
 
 # ----------------------------------------------------------------------------- training
-def train_unet(clean: torch.Tensor, noisy: torch.Tensor, *, s: int, weight_decay: float, steps: int,
-               batch: int = 8, lr: float = 3e-3, channels=(8, 16), batch_norm: bool = True,
-               init: ScaledUNet | None = None, seed: int = 0, method: str = "direct",
-               time_limit: float | None = None) -> tuple[ScaledUNet, dict]:
+def train_unet(clean: torch.Tensor, noisy: torch.Tensor, *, s: int, weight_decay: float, steps: int, batch: int = 8,
+               lr: float = 3e-3, channels=(8, 16), batch_norm: bool = True, init: ScaledUNet | None = None, seed: int = 0,
+               method: str = "direct", time_limit: float | None = None, penalty=None, project=None) -> tuple[ScaledUNet, dict]:
     r"""Train a :class:`ScaledUNet` at factor ``s`` to map ``noisy`` to ``clean`` (MSE, Adam).
 
-    The penalty is :math:`\tfrac\lambda2\big(\sum_l\|w_l\|^2_{L^2}+|\beta|^2\big)` with
-    :math:`\lambda=` ``weight_decay`` and :math:`\beta` the biases and BN parameters: Adam's
-    coupled decay :math:`\lambda/s^2` on the kernel arrays (:func:`kernel_l2_norms`) and
-    :math:`\lambda` on the rest, whose sizes do not depend on :math:`s`. The learning rate
-    falls from ``lr`` to ``lr/10`` on a cosine; batches follow a seeded permutation. ``init``
-    starts from a network refined to ``s`` (:meth:`ScaledUNet.refined`). BN statistics are
-    recomputed with the final weights; in evaluation mode BN is a fixed affine map (EN-8c).
+    The penalty is :math:`\tfrac\lambda2\big(\sum_l\|w_l\|^2_{L^2}+|\beta|^2\big)` with :math:`\lambda=`
+    ``weight_decay`` and :math:`\beta` the biases and BN parameters: Adam's coupled decay :math:`\lambda/s^2` on
+    the kernel arrays (:func:`kernel_l2_norms`) and :math:`\lambda` on the rest, whose sizes do not depend on
+    :math:`s`. The learning rate falls from ``lr`` to ``lr/10`` on a cosine; batches follow a seeded
+    permutation. ``init`` starts from a network refined to ``s`` (:meth:`ScaledUNet.refined`; a subclass keeps
+    its class). BN statistics are recomputed with the final weights; in evaluation mode BN is a fixed affine map
+    (EN-8c). Hooks (chapter 13): ``penalty(net, out)``, a scalar tensor, is added to each batch's error;
+    ``project(net)`` runs after each step (and must change the parameters in place, without gradients).
 
     Returns ``(net, info)``: the network (evaluation mode, device and dtype of ``clean``) and
-    ``loss`` (per step), ``steps_done``, ``seconds``.
+    ``loss`` (the error per step), ``steps_done``, ``seconds``.
     """
     for name, t in (("clean", clean), ("noisy", noisy)):
         if not isinstance(t, torch.Tensor):
             raise TypeError(f"{name} must be a torch.Tensor, got {type(t).__name__}")
         check_array(t, name, min_ndim=4)
+    if not all(f is None or callable(f) for f in (penalty, project)):
+        raise TypeError(f"penalty, project must be callables or None, got {type(penalty).__name__}, {type(project).__name__}")
     if clean.shape != noisy.shape or clean.ndim != 4:
         raise ValueError(f"clean and noisy must have the same shape (count, C, N, N), got "
                          f"{tuple(clean.shape)} and {tuple(noisy.shape)}")
@@ -364,9 +365,11 @@ def train_unet(clean: torch.Tensor, noisy: torch.Tensor, *, s: int, weight_decay
         if order.numel() < batch:
             order = torch.cat([order, torch.randperm(clean.shape[0], generator=gen)])
         idx, order = order[:batch].to(clean.device), order[batch:]
-        loss = F.mse_loss(net(noisy[idx]), clean[idx])
-        opt.zero_grad(set_to_none=True), loss.backward()
+        loss = F.mse_loss(out := net(noisy[idx]), clean[idx])
+        opt.zero_grad(set_to_none=True), (loss if penalty is None else loss + penalty(net, out)).backward()
         opt.step(), sched.step(), losses.append(loss.detach())
+        if project is not None:
+            project(net)
         if time.perf_counter() - t0 > limit:
             break
     seconds = time.perf_counter() - t0
@@ -384,11 +387,11 @@ def train_unet(clean: torch.Tensor, noisy: torch.Tensor, *, s: int, weight_decay
 # ----------------------------------------------------------------------------- experiment
 @dataclass(eq=False)
 class UNetExperiment:
-    """What :func:`run_unet_experiment` returns. ``runs[(s, wd)]``: ``psnr`` (test mean, dB,
-    peak 1), ``widths`` (per test edge, units of the image side), ``kernel_norms``, ``loss``
-    (up to 100 means), ``steps_done``, ``seconds``, ``cut`` (the display row), ``crop`` (the
-    window near the display edge); ``reference[s]``: ``clean_widths``, ``psnr_noisy`` and
-    cuts and crops of the clean and noisy test images; ``display``: the edge and window."""
+    """What :func:`run_unet_experiment` returns. ``runs[(s, wd)]``: ``psnr`` (test mean, dB, peak 1),
+    ``widths`` (per test edge, units of the image side), ``kernel_norms``, ``loss`` (up to 100 means),
+    ``steps_done``, ``seconds``, ``cut`` (the display row), ``crop`` (the window near the display edge);
+    ``reference[s]``: ``clean_widths``, ``psnr_noisy`` and cuts and crops of the clean and noisy test
+    images; ``display``: the edge and window."""
 
     sizes: dict
     runs: dict
@@ -412,17 +415,15 @@ def _psnr(x: torch.Tensor, y: torch.Tensor) -> float:
 
 
 def run_unet_experiment(sizes: dict | None = None, *, device: str | torch.device = "cpu",
-                        dtype: torch.dtype = torch.float32, callback=None,
-                        progress: bool = False) -> UNetExperiment:
+                        dtype: torch.dtype = torch.float32, callback=None, progress: bool = False) -> UNetExperiment:
     """Train and measure a U-net for every ``s`` and weight decay of ``sizes``.
 
-    ``sizes`` (default ``budget_sizes()["unet"]``) holds ``n1`` (pixels at ``s = 1``),
-    ``s_values``, ``weight_decays``, ``train``/``test`` (scenes), ``fine``, ``noise``,
-    ``channels``, ``batch_norm``, ``batch``, ``steps`` and ``lr`` (one value or one per ``s``),
-    ``warm_start`` (each later ``s`` starts from the first one's network, same weight
-    decay, refined), ``seed``, ``half_width``, ``min_contrast``, ``method``, ``window``,
-    ``time_limit`` (seconds, one or one per ``s``, or None). The same scenes at every ``s``,
-    the noise drawn per ``s`` (seeded); ``callback(exp)`` runs after every run.
+    ``sizes`` (default ``budget_sizes()["unet"]``) holds ``n1`` (pixels at ``s = 1``), ``s_values``,
+    ``weight_decays``, ``train``/``test`` (scenes), ``fine``, ``noise``, ``channels``, ``batch_norm``,
+    ``batch``, ``steps`` and ``lr`` (one value or one per ``s``), ``warm_start`` (each later ``s`` starts
+    from the first one's network, same weight decay, refined), ``seed``, ``half_width``, ``min_contrast``,
+    ``method``, ``window``, ``time_limit`` (seconds, one or one per ``s``, or None). The same scenes at
+    every ``s``, the noise drawn per ``s`` (seeded); ``callback(exp)`` runs after every run.
     """
     sz = copy.deepcopy(budget_sizes()["unet"] if sizes is None else sizes)
     if not isinstance(sz, dict):
@@ -481,8 +482,7 @@ def save_unet_experiment(path: str, exp: UNetExperiment) -> None:
     """Write an experiment to one JSON file (crops rounded to 3 decimals)."""
     if not isinstance(exp, UNetExperiment):
         raise TypeError(f"exp must be a UNetExperiment, got {type(exp).__name__}")
-    rnd = lambda d: {k: (np.round(np.asarray(v), 3).tolist() if k.startswith("crop") else v)  # noqa: E731
-                     for k, v in d.items()}
+    rnd = lambda d: {k: np.round(np.asarray(v), 3).tolist() if k.startswith("crop") else v for k, v in d.items()}  # noqa
     doc = {"sizes": exp.sizes, "display": exp.display, "provenance": exp.provenance,
            "reference": {str(s): rnd(r) for s, r in exp.reference.items()},
            "runs": [dict(rnd(r), s=s, wd=wd) for (s, wd), r in exp.runs.items()]}

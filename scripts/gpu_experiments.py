@@ -11,9 +11,15 @@ minutes per command; the default leaves a margin):
    steps, and stops early (``fit_dip(time_limit=...)``) when it runs out; the JSON says how
    far each got. The experiment is saved after every run, so a killed script still leaves
    the runs that finished;
-3. with ``--unet``: the end-to-end U-net across resolutions of chapter 11
+3. with ``--parts unet``: the end-to-end U-net across resolutions of chapter 11
    (``run_unet``, sizes ``fl.budget_sizes("full")["unet"]``, about 5 minutes on its own;
-   it writes ``unet_full.json`` after every run).
+   it writes ``unet_full.json`` after every run);
+4. with ``--parts keep_edges``: chapter 13's variants (penalties, constraint, residual and
+   pixel-wise head) across resolutions (``run_keep_edges``, sizes
+   ``fl.budget_sizes("full")["keep_edges"]``, about 6 minutes; ``keep_edges_full.json``).
+
+``--parts`` chooses which of ``dip`` (items 1-2), ``unet`` and ``keep_edges`` run (default:
+``dip``); the device allows about 15 minutes per session, so one session runs one or two.
 
 Files written under ``$OUT`` (or ``--out``), at most five:
 
@@ -25,8 +31,8 @@ Files written under ``$OUT`` (or ``--out``), at most five:
 * ``dip_curves.png`` -- PSNR and weight norm against the step for both inputs;
 * ``log.txt`` -- everything printed.
 
-Run on the device:  python scripts/gpu_experiments.py
-Try on a CPU:       python scripts/gpu_experiments.py --tiny --out /tmp/gpu_try
+Run on the device:  python scripts/gpu_experiments.py [--parts dip unet keep_edges]
+Try on a CPU:       python scripts/gpu_experiments.py --tiny --parts dip unet keep_edges --out /tmp/gpu_try
 """
 
 from __future__ import annotations
@@ -193,6 +199,35 @@ def run_unet(args, out: Path) -> None:
           f"gamma {exp.gamma():.3f}; {time.perf_counter() - t0:.1f} s", flush=True)
 
 
+# ------------------------------------------------------------- what keeps edges (chapter 13)
+def run_keep_edges(args, out: Path) -> None:
+    """Chapter 13's variants across resolutions: writes ``keep_edges_full.json``.
+
+    Sizes from ``fl.budget_sizes("full")["keep_edges"]`` (``--tiny``: a CPU try-out); saved
+    after every run, so a killed script keeps the runs that finished.
+    """
+    sizes = copy.deepcopy(fl.budget_sizes("full")["keep_edges"])
+    if args.tiny:
+        sizes.update(n1=16, train=8, test=16, fine=96, channels=[4], steps=[2, 1, 1], batch=4,
+                     time_limit=None, half_width=0.12)
+    sizes["seed"] = args.seed
+    device = torch.device(args.device)
+    prov = provenance(args, device, sys.argv[1:])
+    t0 = time.perf_counter()
+
+    def save(exp) -> None:
+        exp.provenance = dict(prov, seconds=round(time.perf_counter() - t0, 1))
+        fl.save_keep_edges_experiment(str(out / "keep_edges_full.json"), exp)
+
+    print(f"# keep-edges runs: {json.dumps(sizes)}", flush=True)
+    exp = fl.run_keep_edges_experiment(sizes, device=device, callback=save, progress=True)
+    for name in sizes["variants"]:
+        print(f"# {name}: widths {[round(exp.width(s, name), 3) for s in sizes['s_values']]} "
+              f"(pixels of s = 1), gamma {exp.gamma(name):.3f}, {exp.verdict(name)}", flush=True)
+    print(f"# clean widths {[round(exp.width(s), 3) for s in sizes['s_values']]}, "
+          f"gamma {exp.gamma():.3f}; {time.perf_counter() - t0:.1f} s", flush=True)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=os.environ.get("OUT", "gpu_out"))
@@ -206,7 +241,8 @@ def main(argv=None) -> int:
     parser.add_argument("--side", type=int, default=128, help="side of the stored snapshots")
     parser.add_argument("--no-bench", action="store_true")
     parser.add_argument("--compile", action="store_true", help="benchmark torch.compile too")
-    parser.add_argument("--unet", action="store_true", help="also run the U-net experiment (chapter 11)")
+    parser.add_argument("--parts", nargs="+", default=["dip"], choices=["dip", "unet", "keep_edges"],
+                        help="which experiments to run (default: dip, with the benchmark)")
     args = parser.parse_args(argv)
     args.noise_steps = args.noise_steps or (30 if args.tiny else 6000)
     args.meshgrid_steps = args.meshgrid_steps or (40 if args.tiny else 10300)
@@ -218,7 +254,7 @@ def main(argv=None) -> int:
     prov = provenance(args, device, sys.argv[1:] if argv is None else list(argv))
     with contextlib.redirect_stdout(tee):
         print(f"# gpu_experiments: {json.dumps(prov)}")
-        if not args.no_bench:
+        if "dip" in args.parts and not args.no_bench:
             import bench_dip
 
             bench_args = ["--device", "cuda", "--json", str(out / "bench_dip_gpu.json")]
@@ -228,30 +264,33 @@ def main(argv=None) -> int:
                 bench_dip.main(bench_args)
             else:
                 print("# no CUDA device: the benchmark is skipped")
-        sizes = sizes_for(args)
-        left = args.budget_s - (time.perf_counter() - t_start) - 45.0      # 45 s for TV, files
-        total = sum(r["steps"] for r in sizes["runs"].values())
-        for r in sizes["runs"].values():
-            r["time_limit"] = max(left, 10.0) * r["steps"] / total
-        print(f"# DIP runs: {json.dumps(sizes['runs'])}")
+        if "dip" in args.parts:
+            sizes = sizes_for(args)
+            left = args.budget_s - (time.perf_counter() - t_start) - 45.0      # 45 s for TV, files
+            total = sum(r["steps"] for r in sizes["runs"].values())
+            for r in sizes["runs"].values():
+                r["time_limit"] = max(left, 10.0) * r["steps"] / total
+            print(f"# DIP runs: {json.dumps(sizes['runs'])}")
 
-        def save(exp) -> None:
-            runs = {n: r.downscaled(args.side, keep=kept_snapshots(exp, n)) for n, r in exp.runs.items()}
-            small = fl.DipExperiment(exp.sizes, exp.clean, exp.noisy, exp.edge, runs, exp.tv,
-                                     dict(prov, seconds=time.perf_counter() - t_start))
-            fl.save_experiment(str(out / "dip_full.json"), small, side=args.side)
-            for name, r in list(exp.runs.items())[-1:]:
-                print(f"# {name}: {r.info['steps_done']} steps in {r.info['seconds']:.1f} s "
-                      f"({r.info['steps_per_second']:.1f}/s, peak {r.info['peak_memory_mb']} MiB), "
-                      f"best PSNR {max(r.curves['psnr']):.2f} dB at step {r.best_step('psnr')}, "
-                      f"restores {r.restores}", flush=True)
+            def save(exp) -> None:
+                runs = {n: r.downscaled(args.side, keep=kept_snapshots(exp, n)) for n, r in exp.runs.items()}
+                small = fl.DipExperiment(exp.sizes, exp.clean, exp.noisy, exp.edge, runs, exp.tv,
+                                         dict(prov, seconds=time.perf_counter() - t_start))
+                fl.save_experiment(str(out / "dip_full.json"), small, side=args.side)
+                for name, r in list(exp.runs.items())[-1:]:
+                    print(f"# {name}: {r.info['steps_done']} steps in {r.info['seconds']:.1f} s "
+                          f"({r.info['steps_per_second']:.1f}/s, peak {r.info['peak_memory_mb']} MiB), "
+                          f"best PSNR {max(r.curves['psnr']):.2f} dB at step {r.best_step('psnr')}, "
+                          f"restores {r.restores}", flush=True)
 
-        exp = fl.run_dip_experiments(sizes, device=device, callback=save)
-        print(f"# TV reference: weight {exp.tv.weight:.4g}, PSNR {exp.tv.best_psnr:.2f} dB, "
-              f"SSIM-best weight {exp.tv.weight_ssim:.4g}")
-        figures(exp, out)
-        if args.unet:
+            exp = fl.run_dip_experiments(sizes, device=device, callback=save)
+            print(f"# TV reference: weight {exp.tv.weight:.4g}, PSNR {exp.tv.best_psnr:.2f} dB, "
+                  f"SSIM-best weight {exp.tv.weight_ssim:.4g}")
+            figures(exp, out)
+        if "unet" in args.parts:
             run_unet(args, out)
+        if "keep_edges" in args.parts:
+            run_keep_edges(args, out)
         print(f"# done in {time.perf_counter() - t_start:.1f} s")
     (out / "log.txt").write_text(tee.buffer.getvalue(), encoding="utf-8")
     return 0

@@ -19,7 +19,7 @@ ORDER = [
     "_validate", "_backend", "config", "grids", "measures", "images", "norms", "padding",
     "sampling", "convolution", "conv_exact", "conv_bounds", "kernels", "sobolev", "mollifiers",
     "torus", "fourier", "architecture", "regularity", "edges", "batchnorm", "networks", "acnn", "limits",
-    "training", "landscape", "dip", "dip_fit", "unet", "plotting", "widgets",
+    "training", "landscape", "dip", "dip_fit", "unet", "keep_edges", "plotting", "widgets", "selfcheck",
 ]
 MAX_LINES = 500
 MODULES = sorted(p.stem for p in LIB.glob("*.py") if p.stem != "__init__")
