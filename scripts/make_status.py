@@ -36,7 +36,7 @@ CHAPTER_LIMIT_S = {10: 120, 11: 120, 13: 120}
 DEFAULT_LIMIT_S = 60
 BOOK_LIMIT_S = 600
 #: Provenance fields shown for a stored result, in this order.
-PROVENANCE_FIELDS = ("command", "device", "date", "commit", "seconds")
+PROVENANCE_FIELDS = ("command", "device", "date", "git_commit", "seconds")
 
 
 def chapter_title(nb: nbformat.NotebookNode) -> str:

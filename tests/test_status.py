@@ -59,11 +59,11 @@ def test_page_gives_the_provenance_of_every_stored_result(page):
         beside = path.with_name(path.stem + ".provenance.json")
         prov = (json.loads(beside.read_text()) if beside.is_file()
                 else json.loads(path.read_text()).get("provenance", {}))
-        for key in ("command", "device", "date", "commit"):
+        for key in ("command", "device", "date", "git_commit"):
             assert prov.get(key), f"{path.name}: provenance lacks {key!r}"
         row = [ln for ln in page.splitlines() if ln.startswith(f"| `{path.name}` |")]
         assert len(row) == 1, f"{path.name} is not on the status page"
-        assert str(prov["commit"]) in row[0] and str(prov["device"]) in row[0]
+        assert str(prov["git_commit"]) in row[0] and str(prov["device"]) in row[0]
     if not files:
         assert "No long run is stored" in page
 
