@@ -12,10 +12,10 @@ minutes per command; the default leaves a margin):
    far each got. The experiment is saved after every run, so a killed script still leaves
    the runs that finished;
 3. with ``--parts unet``: the end-to-end U-net across resolutions of chapter 11
-   (``run_unet``, sizes ``fl.budget_sizes("full")["unet"]``, about 5 minutes on its own;
+   (``run_across_resolutions``, sizes ``fl.budget_sizes("full")["unet"]``, about 5 minutes on its own;
    it writes ``unet_full.json`` after every run);
 4. with ``--parts keep_edges``: chapter 13's variants (penalties, constraint, residual and
-   pixel-wise head) across resolutions (``run_keep_edges``, sizes
+   pixel-wise head) across resolutions (``run_across_resolutions``, sizes
    ``fl.budget_sizes("full")["keep_edges"]``, about 6 minutes; ``keep_edges_full.json``).
 
 ``--parts`` chooses which of ``dip`` (items 1-2), ``unet`` and ``keep_edges`` run (default:
@@ -168,19 +168,30 @@ def figures(exp, out: Path) -> None:
     plt.close(fig)
 
 
-# ----------------------------------------------------------------------------- U-net (S3-E2E)
-def run_unet(args, out: Path) -> None:
-    """The end-to-end U-net across resolutions (chapter 11): writes ``unet_full.json``.
+# --------------------------------------------- across resolutions: U-net (S3-E2E), chapter 13
+#: part -> (budget key, runner, saver, file, the keys its runs are labelled by, --tiny sizes)
+RESOLUTION_PARTS = {
+    "unet": ("unet", "run_unet_experiment", "save_unet_experiment", "unet_full.json", "weight_decays",
+             dict(n1=16, s_values=[1, 2], weight_decays=[0.0, 0.1], train=16, test=16, fine=32,
+                  channels=[4, 8], steps=[6, 3], batch=4, time_limit=None, half_width=0.12)),
+    "keep_edges": ("keep_edges", "run_keep_edges_experiment", "save_keep_edges_experiment",
+                   "keep_edges_full.json", "variants",
+                   dict(n1=16, train=8, test=16, fine=96, channels=[4], steps=[2, 1, 1], batch=4,
+                        time_limit=None, half_width=0.12)),
+}
 
-    Sizes from ``fl.budget_sizes("full")["unet"]`` (``--tiny``: a CPU try-out at toy sizes).
-    Each run stops at its ``time_limit`` (about 4.5 minutes in all for the full sizes, plus
-    rendering); the experiment is saved after every run, so a killed script keeps the runs
-    that finished. The JSON records how many steps each run did.
+
+def run_across_resolutions(part: str, args, out: Path) -> None:
+    """Chapter 11's U-net (``unet``, about 5 minutes) or chapter 13's variants (``keep_edges``,
+    about 6 minutes) across resolutions, with the sizes of ``fl.budget_sizes("full")[part]``
+    (``--tiny``: a CPU try-out at toy sizes). Each run stops at its ``time_limit``; the
+    experiment is saved, with its provenance, after every run, so a killed script keeps the
+    runs that finished, and the JSON records how many steps each run did.
     """
-    sizes = copy.deepcopy(fl.budget_sizes("full")["unet"])
+    key, runner, saver, name, labels, tiny = RESOLUTION_PARTS[part]
+    sizes = copy.deepcopy(fl.budget_sizes("full")[key])
     if args.tiny:
-        sizes.update(n1=16, s_values=[1, 2], weight_decays=[0.0, 0.1], train=16, test=16, fine=32,
-                     channels=[4, 8], steps=[6, 3], batch=4, time_limit=None, half_width=0.12)
+        sizes.update(tiny)
     sizes["seed"] = args.seed
     device = torch.device(args.device)
     prov = provenance(args, device, sys.argv[1:])
@@ -188,43 +199,14 @@ def run_unet(args, out: Path) -> None:
 
     def save(exp) -> None:
         exp.provenance = dict(prov, seconds=round(time.perf_counter() - t0, 1))
-        fl.save_unet_experiment(str(out / "unet_full.json"), exp)
+        getattr(fl, saver)(str(out / name), exp)
 
-    print(f"# U-net runs: {json.dumps(sizes)}", flush=True)
-    exp = fl.run_unet_experiment(sizes, device=device, callback=save, progress=True)
-    for wd in sizes["weight_decays"]:
-        print(f"# U-net wd={wd:g}: widths {[round(exp.width(s, wd), 3) for s in sizes['s_values']]} "
-              f"(pixels of s = 1), gamma {exp.gamma(wd):.3f}", flush=True)
-    print(f"# U-net clean widths {[round(exp.width(s), 3) for s in sizes['s_values']]}, "
-          f"gamma {exp.gamma():.3f}; {time.perf_counter() - t0:.1f} s", flush=True)
-
-
-# ------------------------------------------------------------- what keeps edges (chapter 13)
-def run_keep_edges(args, out: Path) -> None:
-    """Chapter 13's variants across resolutions: writes ``keep_edges_full.json``.
-
-    Sizes from ``fl.budget_sizes("full")["keep_edges"]`` (``--tiny``: a CPU try-out); saved
-    after every run, so a killed script keeps the runs that finished.
-    """
-    sizes = copy.deepcopy(fl.budget_sizes("full")["keep_edges"])
-    if args.tiny:
-        sizes.update(n1=16, train=8, test=16, fine=96, channels=[4], steps=[2, 1, 1], batch=4,
-                     time_limit=None, half_width=0.12)
-    sizes["seed"] = args.seed
-    device = torch.device(args.device)
-    prov = provenance(args, device, sys.argv[1:])
-    t0 = time.perf_counter()
-
-    def save(exp) -> None:
-        exp.provenance = dict(prov, seconds=round(time.perf_counter() - t0, 1))
-        fl.save_keep_edges_experiment(str(out / "keep_edges_full.json"), exp)
-
-    print(f"# keep-edges runs: {json.dumps(sizes)}", flush=True)
-    exp = fl.run_keep_edges_experiment(sizes, device=device, callback=save, progress=True)
-    for name in sizes["variants"]:
-        print(f"# {name}: widths {[round(exp.width(s, name), 3) for s in sizes['s_values']]} "
-              f"(pixels of s = 1), gamma {exp.gamma(name):.3f}, {exp.verdict(name)}", flush=True)
-    print(f"# clean widths {[round(exp.width(s), 3) for s in sizes['s_values']]}, "
+    print(f"# {part} runs: {json.dumps(sizes)}", flush=True)
+    exp = getattr(fl, runner)(sizes, device=device, callback=save, progress=True)
+    for label in sizes[labels]:
+        print(f"# {part} {label}: widths {[round(exp.width(s, label), 3) for s in sizes['s_values']]} "
+              f"(pixels of s = 1), gamma {exp.gamma(label):.3f}", flush=True)
+    print(f"# {part} clean widths {[round(exp.width(s), 3) for s in sizes['s_values']]}, "
           f"gamma {exp.gamma():.3f}; {time.perf_counter() - t0:.1f} s", flush=True)
 
 
@@ -287,10 +269,9 @@ def main(argv=None) -> int:
             print(f"# TV reference: weight {exp.tv.weight:.4g}, PSNR {exp.tv.best_psnr:.2f} dB, "
                   f"SSIM-best weight {exp.tv.weight_ssim:.4g}")
             figures(exp, out)
-        if "unet" in args.parts:
-            run_unet(args, out)
-        if "keep_edges" in args.parts:
-            run_keep_edges(args, out)
+        for part in RESOLUTION_PARTS:
+            if part in args.parts:
+                run_across_resolutions(part, args, out)
         print(f"# done in {time.perf_counter() - t_start:.1f} s")
     (out / "log.txt").write_text(tee.buffer.getvalue(), encoding="utf-8")
     return 0
