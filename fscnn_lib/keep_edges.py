@@ -38,7 +38,6 @@ References
 from __future__ import annotations
 
 import copy
-import json
 import math
 from dataclasses import dataclass, field
 
@@ -46,6 +45,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from ._storage import read_runs, write_runs
 from ._validate import check_array, check_choice, check_int, check_positive, check_real
 from .config import budget_sizes
 from .convolution import conv_channels
@@ -481,20 +481,9 @@ def run_keep_edges_experiment(sizes: dict | None = None, *, device: str | torch.
 
 def save_keep_edges_experiment(path: str, exp: KeepEdgesExperiment) -> None:
     """Write an experiment to one JSON file (cuts rounded to 4 decimals)."""
-    if not isinstance(exp, KeepEdgesExperiment):
-        raise TypeError(f"exp must be a KeepEdgesExperiment, got {type(exp).__name__}")
-    rnd = lambda d: {k: np.round(v, 4).tolist() if k.startswith("cut") else v for k, v in d.items()}  # noqa
-    doc = {"sizes": exp.sizes, "display": exp.display, "provenance": exp.provenance,
-           "reference": {str(s): rnd(r) for s, r in exp.reference.items()},
-           "runs": [dict(rnd(r), s=s, variant=name) for (s, name), r in exp.runs.items()]}
-    with open(path, "w", encoding="utf-8") as fh:
-        json.dump(doc, fh)
+    write_runs(path, exp, KeepEdgesExperiment, "variant", "cut", 4)
 
 
 def load_keep_edges_experiment(path: str) -> KeepEdgesExperiment:
     """Read an experiment written by :func:`save_keep_edges_experiment`."""
-    with open(path, encoding="utf-8") as fh:
-        doc = json.load(fh)
-    runs = {(r.pop("s"), r.pop("variant")): r for r in doc["runs"]}
-    return KeepEdgesExperiment(doc["sizes"], runs, {int(s): r for s, r in doc["reference"].items()},
-                               doc["display"], doc.get("provenance", {}))
+    return read_runs(path, KeepEdgesExperiment, "variant")

@@ -29,7 +29,6 @@ References
 from __future__ import annotations
 
 import copy
-import json
 import math
 import time
 from dataclasses import dataclass, field
@@ -40,6 +39,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ._storage import read_runs, write_runs
 from ._validate import check_array, check_choice, check_int, check_positive, check_real, check_sequence
 from .config import budget_sizes
 from .convolution import conv_channels
@@ -480,21 +480,9 @@ def run_unet_experiment(sizes: dict | None = None, *, device: str | torch.device
 
 def save_unet_experiment(path: str, exp: UNetExperiment) -> None:
     """Write an experiment to one JSON file (crops rounded to 3 decimals)."""
-    if not isinstance(exp, UNetExperiment):
-        raise TypeError(f"exp must be a UNetExperiment, got {type(exp).__name__}")
-    rnd = lambda d: {k: np.round(np.asarray(v), 3).tolist() if k.startswith("crop") else v for k, v in d.items()}  # noqa
-    doc = {"sizes": exp.sizes, "display": exp.display, "provenance": exp.provenance,
-           "reference": {str(s): rnd(r) for s, r in exp.reference.items()},
-           "runs": [dict(rnd(r), s=s, wd=wd) for (s, wd), r in exp.runs.items()]}
-    with open(path, "w", encoding="utf-8") as fh:
-        json.dump(doc, fh)
+    write_runs(path, exp, UNetExperiment, "wd", "crop", 3)
 
 
 def load_unet_experiment(path: str) -> UNetExperiment:
     """Read an experiment written by :func:`save_unet_experiment`."""
-    with open(path, encoding="utf-8") as fh:
-        doc = json.load(fh)
-    arr = lambda d: {k: (np.asarray(v) if k.startswith("crop") else v) for k, v in d.items()}  # noqa: E731
-    runs = {(r.pop("s"), r.pop("wd")): arr(r) for r in doc["runs"]}
-    return UNetExperiment(doc["sizes"], runs, {int(s): arr(r) for s, r in doc["reference"].items()},
-                          doc["display"], doc.get("provenance", {}))
+    return read_runs(path, UNetExperiment, "wd", arrays="crop")

@@ -16,7 +16,7 @@ import pytest
 
 LIB = Path(__file__).resolve().parent.parent / "fscnn_lib"
 ORDER = [
-    "_validate", "_backend", "config", "grids", "measures", "images", "norms", "padding",
+    "_validate", "_backend", "_storage", "config", "grids", "measures", "images", "norms", "padding",
     "sampling", "convolution", "conv_exact", "conv_bounds", "kernels", "sobolev", "mollifiers",
     "torus", "fourier", "architecture", "regularity", "edges", "batchnorm", "networks", "acnn", "limits",
     "training", "landscape", "dip", "dip_fit", "unet", "keep_edges", "plotting", "widgets", "selfcheck",
