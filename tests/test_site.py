@@ -368,7 +368,8 @@ def test_chapter_launch_buttons_and_hidden_setup(rel):
     assert "google.colab" not in html, f"{rel}: the Colab setup cell's code is shown (tag it remove-input)"
 
 
-def _widget_page(tmp_path: Path, views: list, mathjax: bool = False, vendored: bool = True) -> Path:
+def _widget_page(tmp_path: Path, views: list, mathjax: bool = False, vendored: bool = True,
+                 drop_defaults: bool = False) -> Path:
     """A page one folder deep, ``sub/index.html``, holding the widget state that ipywidgets
     itself serialises for ``views``, with book/_assets/widget-viewer.js and the site's
     vendored npm assets (require.js, html-manager, MathJax) in ``_static/`` as in the book.
@@ -376,7 +377,7 @@ def _widget_page(tmp_path: Path, views: list, mathjax: bool = False, vendored: b
     from ipywidgets.embed import embed_data
 
     _require_site()
-    data = embed_data(views=views)
+    data = embed_data(views=views, drop_defaults=drop_defaults)
     view_tags = "\n".join(
         f'<div class="cell_output"><script type="application/vnd.jupyter.widget-view+json">'
         f"{json.dumps(v)}</script></div>"
@@ -428,6 +429,26 @@ def _widget_visit(browser, root: Path):
             yield v
         finally:
             context.close()
+
+
+def test_widget_viewer_state_without_defaults(browser, tmp_path):
+    """State saved with ``drop_defaults=True`` lacks the slider's default index: the viewer
+    must keep the Stack showing its frame rather than copy ``undefined`` into it."""
+    import ipywidgets as w
+
+    slider = w.SelectionSlider(options=["h = 1/8", "h = 1/16", "h = 1/32"], description="h")
+    stack = w.Stack([w.HTML(f"<b>frame {k}</b>") for k in range(3)], selected_index=0)
+    w.jslink((slider, "index"), (stack, "selected_index"))
+    root = _widget_page(tmp_path, [w.VBox([slider, stack])], drop_defaults=True)
+    with _widget_visit(browser, root) as v:
+        page = v.page
+        visible = ("() => [...document.querySelectorAll('.widget-html')]"
+                   ".filter(e => e.offsetParent).map(e => e.textContent)")
+        assert page.evaluate(visible) == ["frame 0"], v.console
+        page.locator("input[type=range]").first.focus()
+        page.locator("input[type=range]").first.press("ArrowRight")
+        assert page.evaluate(visible) == ["frame 1"]
+        assert not v.console, v.console
 
 
 def test_widget_viewer_core_widgets(browser, tmp_path):

@@ -50,12 +50,20 @@
 
   /* ---------------------------------------------------------------- models */
 
+  /* The defaults of @jupyter-widgets/controls for the values the viewer reads: widget state
+     saved with drop_defaults (ipywidgets.embed) omits every value equal to its default. */
+  var MODEL_DEFAULTS = {
+    IntSliderModel: { value: 0, min: 0, max: 100, step: 1 },
+    FloatSliderModel: { value: 0.0, min: 0.0, max: 100.0, step: 0.1 },
+    SelectionSliderModel: { index: 0 },
+  };
+
   function Store(raw) {
     this.models = {};
     var ids = Object.keys(raw || {});
     for (var i = 0; i < ids.length; i++) {
       var entry = raw[ids[i]];
-      var state = Object.assign({}, entry.state || {});
+      var state = Object.assign({}, MODEL_DEFAULTS[entry.model_name] || {}, entry.state || {});
       (entry.buffers || []).forEach(function (buffer) {
         setPath(state, buffer.path, { base64: buffer.data, encoding: buffer.encoding });
       });
@@ -118,7 +126,12 @@
           store.set(a, src[1], v);
         });
       }
-      store.set(b, dst[1], a.state[src[1]]);
+      // State saved without its default values (e.g. ipywidgets.embed.embed_data with
+      // drop_defaults) may lack the source value: keep the target's own value then, rather
+      // than copying undefined into it (a Stack would hide every frame).
+      if (a.state[src[1]] !== undefined) {
+        store.set(b, dst[1], a.state[src[1]]);
+      }
     });
   };
 
