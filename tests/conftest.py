@@ -1,4 +1,4 @@
-"""Shared pytest set-up: a headless matplotlib, the quick budget, a device fixture."""
+"""Shared pytest set-up: a headless matplotlib, the quick budget, a device fixture, one torch thread."""
 
 from __future__ import annotations
 
@@ -32,3 +32,13 @@ def _close_figures():
     import matplotlib.pyplot as plt
 
     plt.close("all")
+
+
+@pytest.fixture
+def one_torch_thread():
+    """One torch thread for the test: many small tensor operations run faster on one thread
+    than on two on a shared machine (tests/test_unet.py and tests/test_keep_edges.py)."""
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)

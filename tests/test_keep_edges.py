@@ -22,12 +22,7 @@ import fscnn_lib as fl
 from fscnn_lib.keep_edges import KeepEdgesExperiment
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _power_norm(W: torch.Tensor, h: float, *, n: int = 96, iterations: int = 300) -> float:

@@ -24,13 +24,7 @@ import fscnn_lib as fl
 from fscnn_lib.unet import Edge, ScaledUNet
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Many small tensor operations: one thread is faster than two on a shared machine."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 # ----------------------------------------------------------------------------- scenes
